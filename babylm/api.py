@@ -1,0 +1,177 @@
+"""The seed's Python API, `BabyLanguageModel`, as a thin shell over the pure pieces.
+
+    baby = BabyLanguageModel(BABY_DATASET)
+    baby.build_model()
+    baby.train(epochs=150)
+    print(baby.generate_text("me want", length=50))
+
+It owns a text, its vocabulary, a `CharLSTM` and the training history; every real computation
+lives in model / train / generate / checkpoint, which the app and the CLI also call directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+from typing import Iterator
+
+import torch
+
+from .checkpoint import load as load_checkpoint
+from .checkpoint import save as save_checkpoint
+from .data import ASSETS, Vocab, check_corpus, encode_tensor
+from .generate import Step, generate_steps, generate_text, read_window
+from .model import CharLSTM, ModelConfig
+from .train import Progress, TrainConfig, stateful_loss, train_iter
+
+PRETRAINED = ASSETS / "pretrained.safetensors"
+_TRAIN_FIELDS = {f.name for f in fields(TrainConfig)}
+
+
+class BabyLanguageModel:
+    """A character-level LSTM language model: build, train, generate, look inside, save."""
+
+    def __init__(self, text: str | None = None, *, chars=None, **config):
+        """`text` is the training corpus; the vocabulary is `sorted(set(text))` unless `chars`
+        gives it. `config` takes ModelConfig fields (embedding_dim, hidden_size, num_layers,
+        dropout, seq_length)."""
+        if text is None and chars is None:
+            raise ValueError("give a training text or the list of characters (chars=...)")
+        self.text = check_corpus(text) if text is not None else None
+        self.vocab = Vocab(tuple(chars)) if chars is not None else Vocab.from_text(text)
+        if text is not None and chars is not None and self.vocab.unknown(text):
+            self.vocab.encode(text)  # raises, naming the characters chars lacks
+        unknown = set(config) - {f.name for f in fields(ModelConfig)} - {"vocab_size"}
+        if unknown:
+            raise ValueError(f"unknown model setting(s): {', '.join(sorted(unknown))}")
+        self.config = ModelConfig(vocab_size=len(self.vocab), **config)
+        self.model: CharLSTM | None = None
+        self.history: list[Progress] = []
+        self.training_summary: dict = {}
+
+    # --- names the seed and its readers use -------------------------------------------------
+    @property
+    def stoi(self) -> dict[str, int]:
+        return self.vocab.stoi
+
+    @property
+    def itos(self) -> list[str]:
+        return list(self.vocab.itos)
+
+    @property
+    def chars(self) -> list[str]:
+        return list(self.vocab.itos)
+
+    def build_model(self, seed: int = 0) -> CharLSTM:
+        """Fresh weights (torch's default initialisation, seeded)."""
+        torch.manual_seed(seed)
+        self.model = CharLSTM(self.config).eval()
+        self.history, self.training_summary = [], {}
+        return self.model
+
+    def _ready(self) -> CharLSTM:
+        if self.model is None:
+            raise ValueError("no model yet: call build_model() (and train) or load one first")
+        return self.model
+
+    # --- training ---------------------------------------------------------------------------
+    def train_iter(self, text: str | None = None, **settings) -> Iterator[Progress]:
+        """Yield Progress records while training; `settings` are TrainConfig fields."""
+        unknown = set(settings) - _TRAIN_FIELDS
+        if unknown:
+            raise ValueError(f"unknown training setting(s): {', '.join(sorted(unknown))}")
+        text = text if text is not None else self.text
+        if text is None:
+            raise ValueError("no training text: pass one to train()")
+        model = self._ready()
+        config = TrainConfig(**settings)
+        for progress in train_iter(model, self.vocab, check_corpus(text), config):
+            self.history.append(progress)
+            self._summarise(config)
+            yield progress
+
+    def _summarise(self, config: TrainConfig) -> None:
+        last = self.history[-1]
+        self.training_summary = {
+            "epochs": round(last.epoch, 3),
+            "steps": last.step,
+            "seconds": round(last.seconds, 2),
+            "best_val_loss": last.best_val_loss,
+            "final_loss": last.loss,
+            "config": {f.name: getattr(config, f.name) for f in fields(TrainConfig)},
+            "val_curve": [(round(p.epoch, 3), p.val_loss) for p in self.history if p.val_loss is not None],
+        }
+
+    def train(self, epochs: int = 150, verbose: bool = False, **settings) -> list[Progress]:
+        """Train to the end (or until early stopping); returns the history of Progress records."""
+        for progress in self.train_iter(epochs=epochs, **settings):
+            if verbose and progress.val_loss is not None:
+                print(f"epoch {progress.epoch:6.2f}  loss {progress.loss:.4f}  val {progress.val_loss:.4f}")
+        return self.history
+
+    # --- generating and looking inside --------------------------------------------------------
+    def generate_steps(self, prompt: str, length: int, temperature: float = 1.0,
+                       top_k: int | None = None, seed: int | None = None,
+                       mode: str = "stateful", show_k: int | None = None) -> Iterator[Step]:
+        return generate_steps(self._ready(), self.vocab, prompt, length, temperature=temperature,
+                              top_k=top_k, seed=seed, mode=mode, show_k=show_k)
+
+    def generate_text(self, prompt: str, length: int = 50, temperature: float = 1.0,
+                      top_k: int | None = None, seed: int | None = None,
+                      mode: str = "stateful") -> str:
+        return generate_text(self._ready(), self.vocab, prompt, length, temperature=temperature,
+                             top_k=top_k, seed=seed, mode=mode)
+
+    @torch.no_grad()
+    def next_char_probs(self, context: str, mode: str = "stateful") -> dict[str, float]:
+        """The model's distribution over the whole vocabulary for the character after `context`."""
+        if not isinstance(context, str) or context == "":
+            raise ValueError("context is empty: give at least one character")
+        model = self._ready()
+        ids = self.vocab.encode(context)
+        if mode == "window":
+            ids = ids[-self.config.seq_length:]
+        elif mode != "stateful":
+            raise ValueError(f"mode must be 'stateful' or 'window', got {mode!r}")
+        logits, _ = read_window(model, ids)
+        probs = torch.softmax(logits[0], dim=-1).tolist()
+        return dict(zip(self.vocab.itos, probs))
+
+    def evaluate(self, text: str) -> float:
+        """Mean cross-entropy in nats per character of predicting text[1:] (stateful)."""
+        if not isinstance(text, str) or len(text) < 2:
+            raise ValueError("evaluate needs a text of at least 2 characters")
+        return stateful_loss(self._ready(), encode_tensor(self.vocab, text), batch_size=1)
+
+    # --- files ---------------------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        return save_checkpoint(path, self._ready(), self.vocab, self.training_summary)
+
+    @classmethod
+    def from_parts(cls, model: CharLSTM, vocab: Vocab, training: dict | None = None,
+                   text: str | None = None) -> "BabyLanguageModel":
+        baby = cls.__new__(cls)
+        baby.text, baby.vocab, baby.config = text, vocab, model.config
+        baby.model, baby.history, baby.training_summary = model, [], dict(training or {})
+        return baby
+
+    @classmethod
+    def load(cls, path: str | Path) -> "BabyLanguageModel":
+        model, vocab, meta = load_checkpoint(path)
+        return cls.from_parts(model, vocab, meta.get("training"))
+
+    @classmethod
+    def pretrained(cls) -> "BabyLanguageModel":
+        """The model shipped in assets/, trained on BABY_DATASET."""
+        from .data import BABY_DATASET
+
+        baby = cls.load(PRETRAINED)
+        baby.text = BABY_DATASET
+        return baby
+
+    def __repr__(self) -> str:
+        c = self.config
+        state = "untrained" if not self.training_summary else f"trained {self.training_summary.get('epochs')} epochs"
+        return (f"BabyLanguageModel(vocab={len(self.vocab)}, embedding={c.embedding_dim}, "
+                f"hidden={c.hidden_size}, layers={c.num_layers}, {state})")
+

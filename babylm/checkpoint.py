@@ -1,0 +1,125 @@
+"""Checkpoints as data: one safetensors file whose header metadata holds the JSON description.
+
+A file is the model's weights (safetensors) plus, under the metadata key "babylm", a JSON object:
+format name and version, the ModelConfig, the vocabulary, a training summary and a SHA-256 of the
+weights. Loading rebuilds the model from the config and refuses anything that does not fit, with
+a ValueError naming the problem. Nothing is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+from pathlib import Path
+
+import torch
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+
+from .data import Vocab
+from .model import CharLSTM, ModelConfig
+
+FORMAT = "babylm-checkpoint"
+FORMAT_VERSION = 1
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_HEADER_BYTES = 1024 * 1024
+
+
+def weights_digest(state: dict[str, torch.Tensor]) -> str:
+    """SHA-256 over every tensor's name, shape, dtype and bytes, in name order."""
+    digest = hashlib.sha256()
+    for name in sorted(state):
+        tensor = state[name].detach().cpu().contiguous()
+        digest.update(f"{name}|{tuple(tensor.shape)}|{tensor.dtype}|".encode())
+        digest.update(tensor.view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
+    return digest.hexdigest()
+
+
+def to_bytes(model: CharLSTM, vocab: Vocab, training: dict | None = None) -> bytes:
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    meta = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "config": model.config.to_dict(),
+        "vocab": list(vocab.itos),
+        "training": training or {},
+        "sha256": weights_digest(state),
+    }
+    return st_save(state, metadata={"babylm": json.dumps(meta)})
+
+
+def save(path: str | Path, model: CharLSTM, vocab: Vocab, training: dict | None = None) -> Path:
+    path = Path(path)
+    data = to_bytes(model, vocab, training)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)  # never leave a half-written checkpoint behind
+    return path
+
+
+def read_metadata(data: bytes) -> dict:
+    """Parse the safetensors header ourselves so a bad file gets a message a person can act on."""
+    if len(data) < 8:
+        raise ValueError("not a babylm checkpoint: the file is empty or truncated")
+    (header_len,) = struct.unpack("<Q", data[:8])
+    if header_len > MAX_HEADER_BYTES or 8 + header_len > len(data):
+        if data[:2] == b"PK" or data[:1] == b"\x80":
+            raise ValueError("not a babylm checkpoint: this looks like a pickle / torch.save file, "
+                             "which babylm never loads; save it with babylm instead")
+        raise ValueError("not a babylm checkpoint: the header is cut short or is not safetensors")
+    try:
+        header = json.loads(data[8: 8 + header_len].decode("utf-8"))
+        meta = json.loads(header["__metadata__"]["babylm"])
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+        raise ValueError("not a babylm checkpoint: no babylm description in the safetensors header") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ValueError("not a babylm checkpoint: its description names another format")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise ValueError(f"unsupported checkpoint version {meta.get('format_version')!r}: "
+                         f"this babylm reads version {FORMAT_VERSION}")
+    return meta
+
+
+def from_bytes(data: bytes) -> tuple[CharLSTM, Vocab, dict]:
+    """Checkpoint bytes -> (model in eval mode on CPU, vocab, metadata); ValueError if bad."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(f"checkpoint is too large ({len(data):,} bytes): the limit is {MAX_FILE_BYTES:,}")
+    meta = read_metadata(data)
+    try:
+        vocab = Vocab(tuple(meta["vocab"]))
+        config = ModelConfig(**meta["config"])
+    except (KeyError, TypeError) as err:
+        raise ValueError(f"checkpoint description is incomplete or malformed ({err})") from None
+    if config.vocab_size != len(vocab):
+        raise ValueError(f"checkpoint vocabulary has {len(vocab)} characters but the model expects "
+                         f"{config.vocab_size}")
+    try:
+        state = st_load(data)
+    except Exception as err:  # safetensors raises its own error types for damaged files
+        raise ValueError(f"checkpoint weights are damaged or truncated ({err})") from None
+    if weights_digest(state) != meta.get("sha256"):
+        raise ValueError("checkpoint weights do not match their checksum: the file is corrupt")
+    model = CharLSTM(config)
+    expected = model.state_dict()
+    missing, extra = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
+    if missing or extra:
+        raise ValueError(f"checkpoint weights do not fit the model: missing {missing}, unexpected {extra}")
+    for name, tensor in state.items():
+        if tensor.shape != expected[name].shape:
+            raise ValueError(f"checkpoint weight {name} has shape {tuple(tensor.shape)}, "
+                             f"the config needs {tuple(expected[name].shape)}")
+        if not torch.isfinite(tensor).all():
+            raise ValueError(f"checkpoint weight {name} holds NaN or infinite values")
+    model.load_state_dict(state)
+    model.eval()
+    return model, vocab, meta
+
+
+def load(path: str | Path) -> tuple[CharLSTM, Vocab, dict]:
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"no such checkpoint file: {path}")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ValueError(f"{path} is too large to be a babylm checkpoint (limit {MAX_FILE_BYTES:,} bytes)")
+    return from_bytes(path.read_bytes())

@@ -1,0 +1,133 @@
+"""Command line: `python -m babylm train | generate | info | import-keras`.
+
+Every subcommand drives the same package functions as the app. Bad input ends with one line on
+stderr ("babylm: error: ...") and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .api import PRETRAINED, BabyLanguageModel
+from .data import BABY_DATASET, read_text
+from .model import ModelConfig
+from .train import TrainConfig
+
+DEFAULTS = TrainConfig()
+MODEL_DEFAULTS = ModelConfig(vocab_size=2)
+
+
+def cmd_train(args) -> None:
+    from tqdm import tqdm
+
+    text = read_text(args.corpus) if args.corpus else BABY_DATASET
+    baby = BabyLanguageModel(text, embedding_dim=args.embedding, hidden_size=args.hidden,
+                             num_layers=args.layers, dropout=args.dropout)
+    baby.build_model(seed=args.seed)
+    settings = dict(epochs=args.epochs, learning_rate=args.lr, batch_size=args.batch_size,
+                    chunk_length=args.chunk_length, patience=args.patience, seed=args.seed)
+    TrainConfig(**settings)  # check every setting before the bar appears
+    val = "-"
+    with tqdm(total=args.epochs, unit="epoch", bar_format="{l_bar}{bar}| {n:.1f}/{total} "
+              "[{elapsed}<{remaining}] {postfix}", disable=args.quiet) as bar:
+        for progress in baby.train_iter(**settings):
+            bar.update(progress.epoch - bar.n)
+            if progress.val_loss is not None:
+                val = f"{progress.val_loss:.4f}"
+            bar.set_postfix_str(f"loss {progress.loss:.4f} val_loss {val}", refresh=False)
+    path = baby.save(args.out)
+    summary = baby.training_summary
+    print(f"saved {path}  ({summary['epochs']:g} epochs in {summary['seconds']:.1f}s, "
+          f"best val_loss {summary['best_val_loss']:.4f})" if summary.get("best_val_loss") is not None
+          else f"saved {path}")
+
+
+def cmd_generate(args) -> None:
+    baby = BabyLanguageModel.load(args.model)
+    print(baby.generate_text(args.prompt, length=args.length, temperature=args.temperature,
+                             top_k=args.top_k, seed=args.seed, mode=args.mode))
+
+
+def cmd_info(args) -> None:
+    baby = BabyLanguageModel.load(args.model)
+    summary = {
+        "config": baby.config.to_dict(),
+        "parameters": baby.model.num_parameters(),
+        "vocab": "".join(baby.itos),
+        "training": {k: v for k, v in baby.training_summary.items() if k != "val_curve"},
+    }
+    print(json.dumps(summary, indent=2))
+
+
+def cmd_import_keras(args) -> None:
+    from .keras_import import from_keras  # h5py is only needed here
+
+    text = read_text(args.text) if args.text else None
+    chars = list(args.chars) if args.chars else None
+    baby = from_keras(args.model, text=text, chars=chars)
+    path = baby.save(args.out)
+    print(f"imported {args.model} -> {path} ({baby.config.num_layers} LSTM layers of "
+          f"{baby.config.hidden_size}, {len(baby.vocab)} characters)")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="babylm", description="A character-level LSTM you can watch think.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train a model and save it")
+    t.add_argument("--corpus", help="UTF-8 text file (default: the built-in baby-talk corpus)")
+    t.add_argument("--out", default="model.safetensors", help="checkpoint to write")
+    t.add_argument("--epochs", type=int, default=DEFAULTS.epochs)
+    t.add_argument("--lr", type=float, default=DEFAULTS.learning_rate)
+    t.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
+    t.add_argument("--chunk-length", type=int, default=DEFAULTS.chunk_length)
+    t.add_argument("--patience", type=int, default=DEFAULTS.patience, help="0 = no early stopping")
+    t.add_argument("--embedding", type=int, default=MODEL_DEFAULTS.embedding_dim)
+    t.add_argument("--hidden", type=int, default=MODEL_DEFAULTS.hidden_size)
+    t.add_argument("--layers", type=int, default=MODEL_DEFAULTS.num_layers)
+    t.add_argument("--dropout", type=float, default=MODEL_DEFAULTS.dropout)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.set_defaults(run=cmd_train)
+
+    g = sub.add_parser("generate", help="generate text from a prompt")
+    g.add_argument("--prompt", default="me want ")
+    g.add_argument("--length", type=int, default=50)
+    g.add_argument("--temperature", type=float, default=1.0, help="0 = always the likeliest")
+    g.add_argument("--top-k", type=int, default=None)
+    g.add_argument("--seed", type=int, default=None)
+    g.add_argument("--mode", choices=["stateful", "window"], default="stateful")
+    g.add_argument("--model", default=str(PRETRAINED), help="checkpoint (default: the pretrained model)")
+    g.set_defaults(run=cmd_generate)
+
+    i = sub.add_parser("info", help="describe a checkpoint")
+    i.add_argument("model")
+    i.set_defaults(run=cmd_info)
+
+    k = sub.add_parser("import-keras", help="convert the seed's Keras model (.keras or .h5)")
+    k.add_argument("model", help=".keras or .h5 file saved by the seed's script")
+    k.add_argument("--text", help="the text it was trained on (its vocabulary is sorted(set(text)))")
+    k.add_argument("--chars", help="or the vocabulary itself, as one string of characters in id order")
+    k.add_argument("--out", default="imported.safetensors")
+    k.set_defaults(run=cmd_import_keras)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        args.run(args)
+    except (ValueError, OSError) as err:
+        print(f"babylm: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("babylm: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

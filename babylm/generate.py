@@ -1,0 +1,117 @@
+"""Generation, one character at a time, as a generator of `Step` records.
+
+Every character the model reads gives one record: first the prompt's own characters (so a viewer
+sees memory build up over "me want "), then each sampled character but the last. A record holds
+what was read, what came next, the model's full next-character distribution and, per layer, the
+LSTM's h, c and gates after reading it. The app, the CLI and `generate_text` all use this loop.
+
+Two modes:
+- "stateful": h and c are carried from character to character (how an RNN is meant to run);
+- "window":   the seed's way: at every step re-read the last `seq_length` characters from a zero
+              state, so nothing older than the window can be remembered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+import torch
+
+from .data import Vocab
+from .model import CharLSTM, State
+from .sampling import check_sampling, make_generator, sample
+
+MODES = ("stateful", "window")
+MAX_LENGTH = 10_000
+MAX_PROMPT = 2_000
+DEFAULT_SHOW_K = 10
+
+
+@dataclass(frozen=True)
+class Step:
+    """What the model did on reading one character. Arrays are (L, H): `step.h[layer]`."""
+
+    t: int  # 0-based index of this step
+    input_char: str  # the character just read
+    output_char: str  # the next character: the prompt's own while reading it, then a sampled one
+    from_prompt: bool  # True while output_char is the prompt's (not chosen by the model)
+    prob: float  # the model's probability of output_char
+    probs: np.ndarray  # (V,) the model's softmax at temperature 1
+    top_k: list[tuple[str, float]]  # most likely next characters, best first
+    h: np.ndarray  # (L, H) hidden state
+    c: np.ndarray  # (L, H) cell state
+    i: np.ndarray  # (L, H) input gate
+    f: np.ndarray  # (L, H) forget gate
+    g: np.ndarray  # (L, H) candidate values
+    o: np.ndarray  # (L, H) output gate
+
+
+def check_generation(vocab: Vocab, prompt: str, length: int, temperature: float,
+                     top_k: int | None, mode: str) -> None:
+    """Raise a ValueError naming the first bad argument."""
+    if not isinstance(prompt, str) or prompt == "":
+        raise ValueError("prompt is empty: type at least one character to start from")
+    if len(prompt) > MAX_PROMPT:
+        raise ValueError(f"prompt is too long ({len(prompt)} characters): the limit is {MAX_PROMPT}")
+    vocab.encode(prompt)  # names any character the model has never seen
+    if isinstance(length, bool) or not isinstance(length, int) or not 1 <= length <= MAX_LENGTH:
+        raise ValueError(f"length must be a whole number from 1 to {MAX_LENGTH:,}, got {length!r}")
+    if mode not in MODES:
+        raise ValueError(f"mode must be 'stateful' or 'window', got {mode!r}")
+    check_sampling(temperature, top_k, len(vocab))
+
+
+@torch.no_grad()
+def read_window(model: CharLSTM, ids: list[int]):
+    """Read `ids` from a zero state; return the last step's logits and internals."""
+    state = model.initial_state(1)
+    for idx in ids:
+        logits, internals = model.step(torch.tensor([idx], device=state.h.device), state)
+        state = State(internals.h, internals.c)
+    return logits, internals
+
+
+@torch.no_grad()
+def generate_steps(model: CharLSTM, vocab: Vocab, prompt: str, length: int,
+                   temperature: float = 1.0, top_k: int | None = None, seed: int | None = None,
+                   mode: str = "stateful", show_k: int | None = None) -> Iterator[Step]:
+    """Yield one `Step` per character read: len(prompt) + length - 1 records in all."""
+    check_generation(vocab, prompt, length, temperature, top_k, mode)
+    show_k = min(show_k or top_k or DEFAULT_SHOW_K, len(vocab))
+    generator = make_generator(seed)
+    device = model.head.weight.device
+    ids = vocab.encode(prompt)
+    n_steps = len(prompt) + length - 1
+    state = model.initial_state(1)
+    for t in range(n_steps):
+        if mode == "stateful":
+            logits, internals = model.step(torch.tensor([ids[t]], device=device), state)
+            state = State(internals.h, internals.c)
+        else:
+            logits, internals = read_window(model, ids[max(0, t + 1 - model.config.seq_length): t + 1])
+        logits = logits[0]  # (V,)
+        from_prompt = t + 1 < len(prompt)
+        next_id = ids[t + 1] if from_prompt else sample(logits, temperature, top_k, generator)
+        if not from_prompt:
+            ids.append(next_id)
+        probs = torch.softmax(logits.float(), dim=-1).cpu().numpy()  # (V,)
+        best = np.argsort(-probs, kind="stable")[:show_k]
+        arrays = {name: getattr(internals, name)[:, 0].cpu().numpy() for name in "hcifgo"}
+        yield Step(
+            t=t,
+            input_char=vocab.itos[ids[t]],
+            output_char=vocab.itos[next_id],
+            from_prompt=from_prompt,
+            prob=float(probs[next_id]),
+            probs=probs,
+            top_k=[(vocab.itos[j], float(probs[j])) for j in best],
+            **arrays,
+        )
+
+
+def generate_text(model: CharLSTM, vocab: Vocab, prompt: str, length: int, **kwargs) -> str:
+    """The prompt followed by `length` new characters."""
+    steps = generate_steps(model, vocab, prompt, length, **kwargs)
+    return prompt + "".join(step.output_char for step in steps if not step.from_prompt)

@@ -1,0 +1,42 @@
+"""Choosing the next character from logits: a pure function of logits, temperature, top-k and
+an explicit `torch.Generator`, so the same seed always gives the same text."""
+
+from __future__ import annotations
+
+import torch
+
+
+def check_sampling(temperature: float, top_k: int | None, vocab_size: int) -> None:
+    """Raise a ValueError for a temperature or top-k that sampling cannot use."""
+    if not isinstance(temperature, (int, float)) or temperature != temperature:
+        raise ValueError(f"temperature must be a number, got {temperature!r}")
+    if temperature < 0:
+        raise ValueError(f"temperature must be 0 (greedy) or more, got {temperature}")
+    if temperature > 100:
+        raise ValueError(f"temperature must be at most 100, got {temperature}")
+    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int)
+                              or not 1 <= top_k <= vocab_size):
+        raise ValueError(f"top_k must be None or 1..{vocab_size} (the vocabulary size), got {top_k!r}")
+
+
+def make_generator(seed: int | None) -> torch.Generator:
+    generator = torch.Generator()
+    if seed is None:
+        generator.seed()
+    else:
+        generator.manual_seed(int(seed))
+    return generator
+
+
+def sample(logits: torch.Tensor, temperature: float, top_k: int | None,
+           generator: torch.Generator) -> int:
+    """logits (V,) -> one character id. Temperature 0 is greedy (argmax)."""
+    logits = logits.detach().float().cpu()
+    if temperature == 0:
+        return int(torch.argmax(logits))
+    logits = logits / temperature
+    if top_k is not None and top_k < logits.numel():
+        kth = torch.topk(logits, top_k).values[-1]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    probs = torch.softmax(logits, dim=-1)  # (V,)
+    return int(torch.multinomial(probs, 1, generator=generator))
