@@ -161,6 +161,14 @@ class BabyLanguageModel:
         return cls.from_parts(model, vocab, meta.get("training"))
 
     @classmethod
+    def from_keras(cls, path: str | Path, text: str | None = None, chars=None) -> "BabyLanguageModel":
+        """A model saved by the seed's Keras script (.keras or .h5); the vocabulary comes from
+        the text it was trained on or from `chars`, since Keras files do not store it."""
+        from .keras_import import from_keras  # h5py is only needed here
+
+        return from_keras(path, text=text, chars=chars)
+
+    @classmethod
     def pretrained(cls) -> "BabyLanguageModel":
         """The model shipped in assets/, trained on BABY_DATASET."""
         from .data import BABY_DATASET
