@@ -1,0 +1,4 @@
+"""Model page (placeholder until written)."""
+import streamlit as st
+def page():
+    st.title("Model")

@@ -1,0 +1,270 @@
+// The babylm player. The server sends one payload per generation (babylm/player.py): the
+// characters and four Plotly figures, each with one frame per step. This file only swaps frames
+// in and draws the text; it computes no model numbers itself. It speaks Streamlit's component
+// protocol (postMessage) directly, so no build step or npm package is needed.
+"use strict";
+
+const VISIBLE = { " ": "␣", "\n": "⏎", "\t": "⇥" };
+const FIGS = ["topk", "state", "history", "gates"];
+const CONFIG = { displayModeBar: false, responsive: true };
+
+const S = { payload: null, key: null, t: 0, playing: false, timer: null, figs: {}, drawn: {},
+            lastFrameMs: 0 };
+const $ = (id) => document.getElementById(id);
+
+function send(type, data) {
+  window.parent.postMessage(Object.assign({ isStreamlitMessage: true, type }, data), "*");
+}
+
+function setHeight() {
+  send("streamlit:setFrameHeight", { height: document.documentElement.scrollHeight + 4 });
+}
+
+// --- figures ----------------------------------------------------------------------------
+function setPath(obj, path, value) {
+  const keys = path.split(".");
+  let o = obj;
+  for (const k of keys.slice(0, -1)) { o[k] = o[k] || {}; o = o[k]; }
+  o[keys[keys.length - 1]] = value;
+}
+
+function drawFigure(name, t) {
+  const fig = S.figs[name];
+  const div = $("fig-" + name);
+  if (!fig || !div || div.classList.contains("hidden")) return;
+  const frame = fig.frames[t];
+  if (fig.render === "grid") { paintGrids(name, frame); return; }
+  if (!S.drawn[name]) {
+    if (frame.data) frame.traces.forEach((ti, j) => Object.assign(fig.data[ti], frame.data[j]));
+    if (frame.layout) for (const [k, v] of Object.entries(frame.layout)) setPath(fig.layout, k, v);
+    Plotly.newPlot(div, fig.data, fig.layout, CONFIG);
+    S.drawn[name] = true;
+    return;
+  }
+  // Targeted updates: restyle only the changed trace attributes, relayout only the changed layout
+  // (for the history's shapes ~1 ms, where Plotly.react would redraw every heatmap).
+  if (frame.data) Plotly.restyle(div, restyleUpdate(frame.data), frame.traces);
+  if (frame.layout) Plotly.relayout(div, frame.layout);
+}
+
+function restyleUpdate(data) {
+  // [{y: [..], marker: {color: [..]}}, ...] -> {y: [[..], ...], "marker.color": [[..], ...]}
+  const update = {};
+  const walk = (obj, prefix, j) => {
+    for (const [k, v] of Object.entries(obj)) {
+      const key = prefix + k;
+      if (v && typeof v === "object" && !Array.isArray(v)) walk(v, key + ".", j);
+      else (update[key] = update[key] || [])[j] = v;
+    }
+  };
+  data.forEach((d, j) => walk(d, "", j));
+  return update;
+}
+
+// --- heatmap grids on a canvas ------------------------------------------------------------
+// The state and gate figures change every step. Plotly re-rendering their 4 to 8 heatmaps took
+// ~30 ms a step in headless Chromium; painting the same z values with the figure's own colour
+// scale and range on canvases takes well under 1 ms, which is what lets 30 classroom browsers
+// play at once on a small server. The figure (from figures.py) stays the single source of truth.
+const CELL = 26;
+
+function parseColor(c) {
+  if (c.startsWith("#")) return [1, 3, 5].map((k) => parseInt(c.slice(k, k + 2), 16));
+  return c.match(/[\d.]+/g).slice(0, 3).map(Number);
+}
+
+function colorTable(scale) {
+  const stops = scale.map(([p, c]) => [p, parseColor(c)]);
+  const table = [];
+  for (let n = 0; n < 256; n++) {
+    const p = n / 255;
+    let k = 0;
+    while (k < stops.length - 2 && stops[k + 1][0] < p) k++;
+    const [p0, c0] = stops[k], [p1, c1] = stops[k + 1];
+    const w = p1 > p0 ? Math.min(1, Math.max(0, (p - p0) / (p1 - p0))) : 0;
+    table.push(`rgb(${c0.map((v, j) => Math.round(v + w * (c1[j] - v))).join(",")})`);
+  }
+  return table;
+}
+
+function gradient(trace) {
+  const stops = trace.colorscale.map(([p, c]) => `${c} ${(100 * p).toFixed(0)}%`).join(",");
+  const el = document.createElement("div");
+  el.className = "legend";
+  el.innerHTML = `<span>${trace.zmin}</span><i style="background:linear-gradient(90deg,${stops})"></i>` +
+                 `<span>${trace.zmax}</span>`;
+  return el;
+}
+
+function buildGrids(name) {
+  const fig = S.figs[name], div = $("fig-" + name);
+  div.replaceChildren();
+  const title = document.createElement("div");
+  title.className = "grid-title";
+  title.textContent = fig.layout.title.text;
+  const panels = document.createElement("div");
+  panels.className = "grid-panels";
+  panels.style.gridTemplateColumns = `repeat(${fig.columns}, minmax(0, 1fr))`;
+  const labels = (fig.layout.annotations || []).map((a) => a.text);
+  fig.views = fig.data.map((trace, k) => {
+    const panel = document.createElement("figure");
+    const caption = document.createElement("figcaption");
+    caption.textContent = labels[k] || "";
+    const canvas = document.createElement("canvas");
+    const rows = trace.z.length, cols = trace.z[0].length;
+    canvas.width = cols * CELL;
+    canvas.height = rows * CELL;
+    panel.append(caption, canvas);
+    if (k % fig.columns === fig.columns - 1) panel.appendChild(gradient(trace));
+    panels.appendChild(panel);
+    const view = { canvas, trace, table: colorTable(trace.colorscale), z: trace.z };
+    canvas.onmousemove = (e) => {
+      const r = canvas.getBoundingClientRect();
+      const col = Math.floor(((e.clientX - r.left) / r.width) * cols);
+      const row = Math.floor(((e.clientY - r.top) / r.height) * rows);
+      const v = (view.z[row] || [])[col];
+      canvas.title = v == null ? "" : `${labels[k]} · unit ${row * cols + col}: ${v.toFixed(3)}`;
+    };
+    return view;
+  });
+  div.append(title, panels);
+}
+
+function paintGrids(name, frame) {
+  const fig = S.figs[name];
+  if (!S.drawn[name]) { buildGrids(name); S.drawn[name] = true; }
+  frame.traces.forEach((ti, j) => {
+    const view = fig.views[ti], z = frame.data[j].z, tr = view.trace;
+    const ctx = view.canvas.getContext("2d");
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, view.canvas.width, view.canvas.height);
+    const span = tr.zmax - tr.zmin;
+    for (let r = 0; r < z.length; r++) {
+      for (let c = 0; c < z[r].length; c++) {
+        const v = z[r][c];
+        if (v == null) continue;
+        const n = Math.round((255 * (Math.min(tr.zmax, Math.max(tr.zmin, v)) - tr.zmin)) / span);
+        ctx.fillStyle = view.table[n];
+        ctx.fillRect(c * CELL + 1, r * CELL + 1, CELL - 2, CELL - 2);
+      }
+    }
+    view.z = z;
+  });
+}
+
+// --- text ---------------------------------------------------------------------------------
+function span(cls, ch) {
+  const el = document.createElement("span");
+  el.className = cls;
+  const shown = VISIBLE[ch];
+  el.textContent = shown ? shown + (ch === "\n" ? "\n" : "") : ch;
+  if (shown) el.classList.add("ws");
+  return el;
+}
+
+function drawText(t) {
+  const p = S.payload;
+  const box = $("text");
+  box.replaceChildren();
+  const windowStart = p.mode === "window" ? Math.max(0, t + 1 - p.seq_length) : -1;
+  for (let k = 0; k <= t; k++) {
+    const generated = k > 0 && !p.from_prompt[k - 1];
+    const el = span(generated ? "gen" : "prompt", p.inputs[k]);
+    if (k >= windowStart && windowStart >= 0) el.classList.add("window");
+    if (k === t) el.classList.add("read");
+    box.appendChild(el);
+  }
+  box.appendChild(span("chosen", p.outputs[t]));
+  const read = VISIBLE[p.inputs[t]] || p.inputs[t];
+  const next = VISIBLE[p.outputs[t]] || p.outputs[t];
+  const pct = (100 * p.chosen_prob[t]).toFixed(1) + "%";
+  const how = p.from_prompt[t] ? "the prompt's next character" : "sampled";
+  const memory = p.mode === "window" ? ` · re-read the last ${p.seq_length} characters from zero`
+                                     : " · memory carried from every character so far";
+  $("caption").innerHTML = `Read <b>“${read}”</b> → next <b>“${next}”</b> (${how}; the model gave it ${pct})${memory}`;
+}
+
+// --- playback -------------------------------------------------------------------------------
+function show(t) {
+  const p = S.payload;
+  if (!p) return;
+  const start = performance.now();
+  S.t = Math.max(0, Math.min(p.steps - 1, t));
+  drawText(S.t);
+  for (const name of FIGS) drawFigure(name, S.t);
+  $("scrub").value = S.t;
+  $("counter").textContent = `step ${S.t + 1} of ${p.steps}`;
+  $("counter").dataset.step = S.t + 1;
+  $("back").disabled = $("reset").disabled = S.t === 0;
+  $("step").disabled = S.t === p.steps - 1;
+  S.lastFrameMs = performance.now() - start;
+}
+
+function pause() {
+  S.playing = false;
+  clearTimeout(S.timer);
+  $("play").textContent = "▶ Play";
+}
+
+function tick() {
+  if (!S.playing) return;
+  const started = performance.now();
+  if (S.t >= S.payload.steps - 1) { pause(); return; }
+  show(S.t + 1);
+  const interval = 1000 / Number($("speed").value);
+  S.timer = setTimeout(tick, Math.max(0, interval - (performance.now() - started)));
+}
+
+function play() {
+  if (!S.payload) return;
+  if (S.t >= S.payload.steps - 1) show(0);  // Play at the end starts over
+  S.playing = true;
+  $("play").textContent = "❚❚ Pause";
+  S.timer = setTimeout(tick, 1000 / Number($("speed").value));
+}
+
+function load(payload, key, autoplay) {
+  pause();
+  S.payload = payload;
+  S.key = key;
+  S.figs = {};
+  S.drawn = {};
+  for (const name of FIGS) {
+    const div = $("fig-" + name);
+    if (payload.figures[name]) S.figs[name] = JSON.parse(JSON.stringify(payload.figures[name]));
+    Plotly.purge(div);
+    div.replaceChildren();
+  }
+  $("gates").disabled = !payload.figures.gates;
+  $("scrub").max = payload.steps - 1;
+  show(0);
+  setHeight();
+  if (autoplay) play();
+}
+
+// --- wiring ---------------------------------------------------------------------------------
+$("play").onclick = () => (S.playing ? pause() : play());
+$("step").onclick = () => { pause(); show(S.t + 1); };
+$("back").onclick = () => { pause(); show(S.t - 1); };
+$("reset").onclick = () => { pause(); show(0); };
+$("scrub").oninput = (e) => { pause(); show(Number(e.target.value)); };
+$("gates").onchange = (e) => {
+  $("fig-gates").classList.toggle("hidden", !e.target.checked);
+  if (e.target.checked) drawFigure("gates", S.t);
+  setHeight();
+};
+document.addEventListener("keydown", (e) => {
+  if (e.target.tagName === "SELECT" || e.target.tagName === "INPUT" && e.target.type !== "range") return;
+  const keys = { " ": () => $("play").click(), ArrowRight: () => $("step").click(),
+                 ArrowLeft: () => $("back").click(), Home: () => $("reset").click() };
+  if (keys[e.key]) { e.preventDefault(); keys[e.key](); }
+});
+new ResizeObserver(setHeight).observe(document.body);
+
+window.addEventListener("message", (event) => {
+  if (!event.data || event.data.type !== "streamlit:render") return;
+  const args = event.data.args;
+  if (args.trajectory_id !== S.key) load(args.payload, args.trajectory_id, args.autoplay);
+});
+window.babylmPlayer = S;  // for the browser tests and the curious
+send("streamlit:componentReady", { apiVersion: 1 });

@@ -1,0 +1,60 @@
+"""What the pages share: the pretrained model (one per server, never mutated), this session's own
+model, and the server-wide limit on concurrent trainers."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from babylm import BabyLanguageModel
+from babylm.checkpoint import weights_digest
+
+MAX_TRAINERS = int(os.environ.get("BABYLM_MAX_TRAINERS", "2"))
+
+
+@dataclass
+class ActiveModel:
+    """A model as the pages see it: the model, a name for people, and a key for caches."""
+
+    baby: BabyLanguageModel
+    label: str
+    key: str
+    source: str = field(default="pretrained")  # "pretrained", "trained", "uploaded", "keras"
+
+
+@st.cache_resource(show_spinner="Loading the pretrained model…")
+def pretrained() -> ActiveModel:
+    baby = BabyLanguageModel.pretrained()
+    return ActiveModel(baby, "pretrained baby-talk model", "pretrained:" + weights_digest(baby.model.state_dict()))
+
+
+def set_session_model(baby: BabyLanguageModel, label: str, source: str) -> ActiveModel:
+    """Make `baby` this session's model and the active one. The pretrained model is untouched."""
+    model = ActiveModel(baby, label, f"{source}:" + weights_digest(baby.model.state_dict()), source)
+    st.session_state["session_model"] = model
+    st.session_state["use_session_model"] = True
+    return model
+
+
+def session_model() -> ActiveModel | None:
+    return st.session_state.get("session_model")
+
+
+def active() -> ActiveModel:
+    own = session_model()
+    if own is not None and st.session_state.get("use_session_model", True):
+        return own
+    return pretrained()
+
+
+def use_pretrained() -> None:
+    st.session_state["use_session_model"] = False
+
+
+@st.cache_resource
+def trainer_slots() -> threading.BoundedSemaphore:
+    """Shared by every session on this server: at most MAX_TRAINERS train at once."""
+    return threading.BoundedSemaphore(MAX_TRAINERS)
