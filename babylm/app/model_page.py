@@ -1,4 +1,108 @@
-"""Model page (placeholder until written)."""
+"""Model: which model is active, what it is, download it, upload one, or go back to pretrained.
+
+Uploads are checkpoints saved by babylm (.safetensors) or the seed's Keras files (.keras, .h5,
+with the text they were trained on). A bad file gets a one-line error and the current model stays.
+"""
+
+from __future__ import annotations
+
 import streamlit as st
-def page():
+
+from babylm import BabyLanguageModel
+from babylm.checkpoint import from_bytes, to_bytes
+from babylm.figures import loss_figure, visible
+
+from . import state
+
+MAX_UPLOAD_MB = 20
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def checkpoint_bytes(model_key: str, _baby: BabyLanguageModel) -> bytes:
+    return to_bytes(_baby.model, _baby.vocab, _baby.training_summary)
+
+
+def describe(model: state.ActiveModel) -> None:
+    baby = model.baby
+    c = baby.config
+    st.subheader(model.label.capitalize())
+    cols = st.columns(4)
+    cols[0].metric("Parameters", f"{baby.model.num_parameters():,}")
+    cols[1].metric("LSTM layers × units", f"{c.num_layers} × {c.hidden_size}")
+    cols[2].metric("Characters", len(baby.vocab))
+    best = baby.training_summary.get("best_val_loss")
+    cols[3].metric("Best validation loss", f"{best:.3f}" if best is not None else "—",
+                   help="Mean cross-entropy in nats per character on held-out text.")
+    st.markdown("**Vocabulary:** " + " ".join(f"`{visible(ch)}`" for ch in baby.itos))
+    st.markdown(f"**Shape:** Embedding({c.embedding_dim}) → " +
+                " → ".join([f"LSTM({c.hidden_size})"] * c.num_layers) +
+                f" → Dropout({c.dropout:g}) → Dense({len(baby.vocab)}) + softmax; "
+                f"the seed's window is {c.seq_length} characters.")
+    summary = {k: v for k, v in baby.training_summary.items() if k != "val_curve"}
+    if summary:
+        with st.expander("Training record"):
+            st.json(summary)
+    curve = baby.training_summary.get("val_curve")
+    if curve:
+        epochs, losses = zip(*curve)
+        fig = loss_figure([], [], epochs, losses, height=280)
+        st.plotly_chart(fig, key="model-val-curve")
+    st.download_button("Download this model (.safetensors)", checkpoint_bytes(model.key, baby),
+                       file_name="babylm-model.safetensors", mime="application/octet-stream",
+                       help="One file: weights plus the config and vocabulary as JSON. Load it here "
+                            "or with BabyLanguageModel.load(path).", on_click="ignore")
+
+
+def load_upload(upload, text: str) -> BabyLanguageModel:
+    """A model from an uploaded file; ValueError with a one-line reason if it can't be used."""
+    if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
+        raise ValueError(f"{upload.name} is larger than {MAX_UPLOAD_MB} MB")
+    data = upload.getvalue()
+    if upload.name.lower().endswith((".keras", ".h5", ".hdf5")):
+        if not text:
+            raise ValueError("a Keras file has no vocabulary: also paste or upload the text it was trained on")
+        from babylm.keras_import import from_keras_bytes
+
+        return from_keras_bytes(data, upload.name, text=text)
+    model, vocab, meta = from_bytes(data)
+    return BabyLanguageModel.from_parts(model, vocab, meta.get("training"))
+
+
+def upload_section() -> None:
+    st.subheader("Open a model")
+    upload = st.file_uploader(
+        f"A babylm checkpoint (.safetensors) or a model saved by the seed's Keras script "
+        f"(.keras, .h5), up to {MAX_UPLOAD_MB} MB", type=["safetensors", "keras", "h5"], key="model_upload")
+    text = ""
+    if upload is not None and upload.name.lower().endswith((".keras", ".h5")):
+        text_file = st.file_uploader("The text it was trained on (.txt): its vocabulary is sorted(set(text))",
+                                     type=["txt"], key="keras_text")
+        if text_file is not None:
+            text = text_file.getvalue().decode("utf-8", errors="replace")
+    if upload is None or not st.button("Use this model", type="primary"):
+        return
+    try:
+        baby = load_upload(upload, text)
+    except ValueError as err:
+        st.error(f"Can't open {upload.name}: {err}. The current model is unchanged.", icon="⚠️")
+        return
+    source = "keras" if upload.name.lower().endswith((".keras", ".h5")) else "uploaded"
+    state.set_session_model(baby, f"uploaded model ({upload.name})", source)
+    st.rerun()
+
+
+def page() -> None:
     st.title("Model")
+    own = state.session_model()
+    current = state.active()
+    if own is not None:
+        choice = st.radio("Active model", ["session", "pretrained"], horizontal=True,
+                          index=0 if current is own else 1,
+                          format_func=lambda k: own.label if k == "session" else "pretrained baby-talk model")
+        st.session_state["use_session_model"] = choice == "session"
+        current = state.active()
+    else:
+        st.caption("You are using the pretrained model. Train one on the Train page or open one below.")
+    describe(current)
+    st.divider()
+    upload_section()
