@@ -62,8 +62,10 @@ def topk_figure(itos, probs: np.ndarray, chosen: int | None = None, k: int = 10,
     fig.update_yaxes(range=[0, 1.25], tickformat=".0%", title="probability", gridcolor="#e5e8ef",
                      tickvals=[0, 0.25, 0.5, 0.75, 1])
     fig.update_xaxes(range=[-0.6, k + 0.6], showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_layout(margin=dict(l=70))
-    return _layout(fig, height, "Next character: the model's probabilities")
+    fig = _layout(fig, height, "Next character: the model's probabilities")
+    # Same label size on every bar: Plotly otherwise shrinks the tallest bar's label to fit.
+    fig.update_layout(uniformtext=dict(minsize=18, mode="show"))
+    return fig
 
 
 # --- the state right now --------------------------------------------------------------------
@@ -109,39 +111,50 @@ def state_figure(h: np.ndarray, c: np.ndarray, c_max: float, height: int | None 
 
 # --- the state over time --------------------------------------------------------------------
 def history_figure(h: np.ndarray, c: np.ndarray, inputs: list[str], c_max: float,
-                   height: int = 520) -> go.Figure:
-    """Every step's h and c (time across, units down) for each layer; h, c (T, L, H).
-    `inputs` are the characters read, one per step, used as the time-axis labels."""
+                   row_height: int = 170) -> go.Figure:
+    """Every step's h and c (time across, units down), one full-width panel per layer and state,
+    so each character read gets a readable column; h, c (T, L, H). `inputs` are the characters
+    read, one per step, used as the time-axis labels."""
     steps, layers, hidden = h.shape
-    titles = [f"h over time · layer {k + 1}" for k in range(layers)] + \
-             [f"c over time · layer {k + 1}" for k in range(layers)]
-    fig = make_subplots(rows=2, cols=layers, subplot_titles=titles, vertical_spacing=0.16,
-                        horizontal_spacing=0.05)
+    panels = [(h, 1.0, "h", k) for k in range(layers)] + [(c, c_max, "c", k) for k in range(layers)]
+    fig = make_subplots(rows=len(panels), cols=1, vertical_spacing=0.5 / len(panels),
+                        subplot_titles=[f"{name} over time · layer {k + 1}" for _, _, name, k in panels])
     x = list(range(steps))
-    for row, (values, limit, name) in enumerate([(h, 1.0, "h"), (c, c_max, "c")], start=1):
-        for k in range(layers):
-            fig.add_trace(go.Heatmap(
-                z=np.round(values[:, k, :].T, 3), x=x, zmin=-limit, zmax=limit, colorscale=DIVERGING,
-                showscale=False, hovertemplate=f"step %{{x}}, unit %{{y}}: %{{z:.3f}}<extra>{name} layer {k + 1}</extra>",
-            ), row=row, col=k + 1)
-    ticks = [visible(ch) for ch in inputs]
-    stride = max(1, math.ceil(steps / 40))  # keep labels legible on long generations
-    fig.update_xaxes(tickmode="array", tickvals=x[::stride], ticktext=ticks[::stride],
-                     tickfont=dict(family="monospace", size=13), tickangle=0, range=[-0.5, steps - 0.5])
+    for row, (values, limit, name, k) in enumerate(panels, start=1):
+        fig.add_trace(go.Heatmap(
+            z=np.round(values[:, k, :].T, 3), x=x, zmin=-limit, zmax=limit, colorscale=DIVERGING,
+            showscale=False, hovertemplate=f"step %{{x}}, unit %{{y}}: %{{z:.3f}}<extra>{name} layer {k + 1}</extra>",
+        ), row=row, col=1)
+    height = 80 + len(panels) * row_height
+    stride = tick_stride(steps)
+    fig.update_xaxes(tickmode="array", tickvals=x[::stride], ticktext=[visible(ch) for ch in inputs][::stride],
+                     tickfont=dict(family="DejaVu Sans Mono, Menlo, monospace", size=13), tickangle=0,
+                     range=[-0.5, steps - 0.5])
     fig.update_yaxes(title="unit", autorange="reversed", showgrid=False)
-    return _layout(fig, height, "Memory over time: each column is one character read")
+    fig = _layout(fig, height, "Memory over time: each column is one character read")
+    fig.update_layout(margin=dict(b=40))
+    return fig
 
 
-def curtain(steps: int, t: int, layers: int) -> list[dict]:
-    """Shapes that hide the steps after t in every history panel and mark step t."""
+def tick_stride(steps: int) -> int:
+    """Label every character up to 100 steps, then every n-th, so labels stay legible."""
+    return max(1, math.ceil(steps / 100))
+
+
+def curtain(history: go.Figure, t: int, label_band: float = 0.035) -> list[dict]:
+    """Shapes for `history` (from history_figure) at step t: in every panel, an opaque sheet over
+    the later steps and their time-axis labels (which would give the text away), and a frame
+    around step t. The sheet is sized on the paper so it reaches below the axis."""
+    steps = len(history.data[0].x)
     shapes = []
-    for k in range(2 * layers):
-        axis = "" if k == 0 else str(k + 1)
+    for trace in history.data:
+        xref, yaxis = trace.xaxis, "yaxis" + trace.yaxis[1:]
+        y0, y1 = history.layout[yaxis].domain
         if t + 1 < steps:
-            shapes.append(dict(type="rect", xref=f"x{axis}", yref=f"y{axis} domain", x0=t + 0.5,
-                               x1=steps - 0.5, y0=0, y1=1, fillcolor="#f4f5f8", line_width=0))
-        shapes.append(dict(type="rect", xref=f"x{axis}", yref=f"y{axis} domain", x0=t - 0.5,
-                           x1=t + 0.5, y0=0, y1=1, line=dict(color=CHOSEN, width=2)))
+            shapes.append(dict(type="rect", xref=xref, yref="paper", x0=t + 0.5, x1=steps - 0.5,
+                               y0=y0 - label_band, y1=y1, fillcolor="#f4f5f8", line=dict(width=0), layer="above"))
+        shapes.append(dict(type="rect", xref=xref, yref="paper", x0=t - 0.5, x1=t + 0.5, y0=y0, y1=y1,
+                           line=dict(color=CHOSEN, width=2), layer="above"))
     return shapes
 
 

@@ -43,8 +43,11 @@ class Trajectory:
 
     @property
     def c_max(self) -> float:
-        """One symmetric colour range for c over the whole generation (at least 1)."""
-        return float(max(1.0, np.ceil(np.abs(self.c).max() * 10) / 10))
+        """One symmetric colour range for c, fixed for the whole generation so a colour means the
+        same at every step: the 99th percentile of |c|, rounded up to a half, at least 1. A few
+        cells beyond it are drawn at full colour (hover shows their true value); scaling to the
+        very largest would wash every other cell out."""
+        return float(max(1.0, np.ceil(np.percentile(np.abs(self.c), 99) * 2) / 2))
 
 
 def trajectory(steps: list[Step]) -> Trajectory:
@@ -84,8 +87,9 @@ def payload(traj: Trajectory, itos, k: int = 10, mode: str = "stateful", seq_len
 
     state.update(render="grid", columns=layers)
 
-    history = _plain(figures.history_figure(traj.h, traj.c, traj.inputs, c_max))
-    history["frames"] = [{"layout": {"shapes": figures.curtain(steps, t, layers)}} for t in range(steps)]
+    history_fig = figures.history_figure(traj.h, traj.c, traj.inputs, c_max)
+    history = _plain(history_fig)
+    history["frames"] = [{"layout": {"shapes": figures.curtain(history_fig, t)}} for t in range(steps)]
 
     out = {
         "steps": steps,

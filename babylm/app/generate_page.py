@@ -41,26 +41,23 @@ def fallback_prompt(baby) -> str:
 def settings_form(baby) -> dict | None:
     """The controls; returns new settings when Generate was pressed and they are valid."""
     current = st.session_state.setdefault("gen", dict(DEFAULTS))
-    with st.form("generate"):
-        top = st.columns([3, 2, 2])
-        prompt = top[0].text_input("Prompt", value=current["prompt"],
-                                   help="The model reads these characters first. Spaces count.")
-        length = top[1].slider("New characters", 1, APP_MAX_LENGTH, current["length"])
-        temperature = top[2].slider("Temperature", 0.0, 2.0, float(current["temperature"]), 0.05,
-                                    help="0 always picks the likeliest; higher is more adventurous.")
-        low = st.columns([2, 2, 3, 2])
-        top_k = low[0].number_input("Top-k (0 = all)", 0, len(baby.vocab), min(current["top_k"], len(baby.vocab)),
-                                    help="Sample only among the k likeliest characters.")
-        seed = low[1].number_input("Seed", 0, 2**31 - 1, current["seed"],
-                                   help="Same seed, same text.")
-        mode = low[2].radio("Memory", ["stateful", "window"], horizontal=True,
-                            index=["stateful", "window"].index(current["mode"]),
-                            format_func=lambda m: {"stateful": "carried (stateful)",
-                                                   "window": "seed's 15-char window"}[m],
-                            help="Stateful carries h and c forward; the seed re-reads its last "
-                                 "15 characters from a blank memory at every step.")
-        low[3].write("")
-        submitted = low[3].form_submit_button("Generate ▶", type="primary", width="stretch")
+    with st.sidebar.form("generate"):
+        st.markdown("**What should it write?**")
+        prompt = st.text_input("Prompt", value=current["prompt"],
+                               help="The model reads these characters first. Spaces count.")
+        length = st.slider("New characters", 1, APP_MAX_LENGTH, current["length"])
+        temperature = st.slider("Temperature", 0.0, 2.0, float(current["temperature"]), 0.05,
+                                help="0 always picks the likeliest; higher is more adventurous.")
+        top_k = st.number_input("Top-k (0 = all)", 0, len(baby.vocab), min(current["top_k"], len(baby.vocab)),
+                                help="Sample only among the k likeliest characters.")
+        seed = st.number_input("Seed", 0, 2**31 - 1, current["seed"], help="Same seed, same text.")
+        mode = st.radio("Memory", ["stateful", "window"],
+                        index=["stateful", "window"].index(current["mode"]),
+                        format_func=lambda m: {"stateful": "carried (stateful)",
+                                               "window": "the seed's 15-character window"}[m],
+                        help="Stateful carries h and c forward; the seed re-reads its last "
+                             "15 characters from a blank memory at every step.")
+        submitted = st.form_submit_button("Generate ▶", type="primary", width="stretch")
     if not submitted:
         return None
     new = dict(prompt=prompt, length=int(length), temperature=float(temperature), top_k=int(top_k),
@@ -68,7 +65,7 @@ def settings_form(baby) -> dict | None:
     try:
         check_generation(baby.vocab, prompt, new["length"], new["temperature"], new["top_k"] or None, mode)
     except ValueError as err:
-        st.error(f"Can't generate: {err}.", icon="⚠️")
+        st.sidebar.error(f"Can't generate: {err}.", icon="⚠️")
         return None
     st.session_state["gen"] = new
     return new
@@ -80,7 +77,7 @@ def page() -> None:
     st.title("Watch a baby LSTM write")
     st.caption(f"Model: **{model.label}** · {baby.config.num_layers} LSTM layers × "
                f"{baby.config.hidden_size} units · {len(baby.vocab)} characters. "
-               "Press ▶ Play, or Step through it; ← → and space work too.")
+               "Press ▶ Play, or Step through it (← → and space work too). Settings are in the sidebar.")
     submitted = settings_form(baby)
     settings = st.session_state["gen"]
     if baby.vocab.unknown(settings["prompt"]):

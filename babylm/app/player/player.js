@@ -91,8 +91,9 @@ function gradient(trace) {
   const stops = trace.colorscale.map(([p, c]) => `${c} ${(100 * p).toFixed(0)}%`).join(",");
   const el = document.createElement("div");
   el.className = "legend";
-  el.innerHTML = `<span>${trace.zmin}</span><i style="background:linear-gradient(90deg,${stops})"></i>` +
-                 `<span>${trace.zmax}</span>`;
+  const f = (v) => String(Math.round(v * 100) / 100).replace("-", "−");
+  el.innerHTML = `<span>${f(trace.zmin)}</span><i style="background:linear-gradient(90deg,${stops})"></i>` +
+                 `<span>${f(trace.zmax)}</span>`;
   return el;
 }
 

@@ -1,0 +1,163 @@
+"""The Streamlit pages, run headless with streamlit's AppTest (no browser).
+
+The player itself (Play, Step, the counter) runs in the browser and is tested in
+test_browser.py; here we check what the server sends it, and every page's own widgets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from babylm import BabyLanguageModel
+from babylm.checkpoint import to_bytes
+
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+# One script that can show any page, so one AppTest session can visit several of them.
+PAGES = """
+import streamlit as st
+from babylm.app import generate_page, model_page, train_page
+{"generate": generate_page.page, "train": train_page.page, "model": model_page.page}[
+    st.session_state.get("_page", "generate")]()
+"""
+CORPUS = "me want cookie\nme love mommy\nme see doggy\n" * 12
+
+
+def visit(at: AppTest, page: str) -> AppTest:
+    at.session_state["_page"] = page
+    return at.run()
+
+
+def player_args(at: AppTest) -> dict:
+    (player,) = [c for c in at.get("component_instance") if "babylm_player" in c.proto.component_name]
+    return json.loads(player.proto.json_args)
+
+
+@pytest.fixture
+def app() -> AppTest:
+    return AppTest.from_string(PAGES, default_timeout=60).run()
+
+
+def test_streamlit_app_opens_on_generate_with_the_pretrained_model():
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert at.title[0].value == "Watch a baby LSTM write"
+    assert "pretrained" in at.caption[0].value
+    args = player_args(at)
+    payload = args["payload"]
+    assert payload["steps"] == len("me want ") + 60 - 1
+    assert "".join(payload["inputs"][:8]) == "me want "
+    assert set(payload["figures"]) == {"topk", "state", "history", "gates"}
+    assert args["autoplay"] is False
+
+
+@pytest.mark.parametrize("page, title", [("generate", "Watch a baby LSTM write"),
+                                         ("train", "Train your own baby LSTM"), ("model", "Model")])
+def test_every_page_loads(app, page, title):
+    visit(app, page)
+    assert not app.exception
+    assert app.title[0].value == title
+
+
+def test_generate_with_new_settings_sends_a_new_generation_and_autoplays(app):
+    first = player_args(app)
+    app.sidebar.text_input[0].set_value("me love ")
+    app.sidebar.slider[0].set_value(20)
+    app.sidebar.button[0].click().run()
+    assert not app.exception and not app.error
+    second = player_args(app)
+    assert second["trajectory_id"] != first["trajectory_id"]
+    assert second["autoplay"] is True
+    assert second["payload"]["steps"] == len("me love ") + 20 - 1
+    assert "".join(second["payload"]["inputs"][:8]) == "me love "
+
+
+def test_a_bad_prompt_is_one_clear_error_and_the_last_generation_stays(app):
+    before = player_args(app)
+    app.sidebar.text_input[0].set_value("me want ZOO")
+    app.sidebar.button[0].click().run()
+    assert not app.exception
+    (error,) = app.error
+    assert "never seen" in error.value and "Z" in error.value and "O" in error.value
+    assert player_args(app)["trajectory_id"] == before["trajectory_id"]
+
+
+def test_window_mode_is_sent_to_the_player(app):
+    app.sidebar.radio[0].set_value("window")
+    app.sidebar.button[0].click().run()
+    payload = player_args(app)["payload"]
+    assert payload["mode"] == "window" and payload["seq_length"] == 15
+
+
+def test_a_tiny_training_run_becomes_the_sessions_model_and_leaves_pretrained_alone(app):
+    pretrained_before = player_args(app)["payload"]["outputs"]
+    visit(app, "train")
+    app.radio(key="corpus_source").set_value("paste").run()
+    app.text_area[0].input(CORPUS).run()
+    app.slider[0].set_value(2).run()  # epochs
+    app.button[0].click().run()  # Train
+    assert not app.exception
+    assert "your model" in app.success[0].value
+    assert app.session_state["session_model"].source == "trained"
+    visit(app, "generate")
+    assert "your model" in app.caption[0].value
+    # The session's model drives Generate; switching back gives the pretrained model's text again.
+    visit(app, "model")
+    app.radio[0].set_value("pretrained").run()
+    visit(app, "generate")
+    assert "pretrained" in app.caption[0].value
+    assert player_args(app)["payload"]["outputs"] == pretrained_before
+
+
+def test_training_refuses_a_bad_corpus_with_one_line(app):
+    visit(app, "train")
+    app.radio(key="corpus_source").set_value("paste").run()
+    app.text_area[0].input("aaaaaaaaaaaaaaaaaaaaaaaaaaaa").run()
+    assert not app.exception
+    assert "one distinct character" in app.error[0].value
+    assert app.button[0].disabled  # Train
+
+
+def test_uploading_a_bad_file_shows_an_error_and_keeps_the_model(app):
+    visit(app, "model")
+    app.file_uploader[0].set_value(("broken.safetensors", b"\x80\x04 this is a pickle", "application/octet-stream"))
+    app.run()
+    app.button[0].click().run()  # Use this model
+    assert not app.exception
+    assert "Can't open broken.safetensors" in app.error[0].value
+    assert "session_model" not in app.session_state
+    assert "Pretrained" in app.subheader[0].value
+
+
+def test_uploading_a_checkpoint_makes_it_the_active_model(app, tmp_path):
+    baby = BabyLanguageModel(CORPUS, hidden_size=16, num_layers=1)
+    baby.build_model(seed=3)
+    data = to_bytes(baby.model, baby.vocab, {"note": "made in a test"})
+    visit(app, "model")
+    app.file_uploader[0].set_value(("tiny.safetensors", data, "application/octet-stream"))
+    app.run()
+    app.button[0].click().run()
+    assert not app.exception and not app.error
+    assert app.session_state["session_model"].baby.config.hidden_size == 16
+    assert "tiny.safetensors" in app.subheader[0].value
+    visit(app, "generate")
+    assert "1 LSTM layers × 16 units" in app.caption[0].value
+
+
+def test_keras_upload_needs_its_training_text(app):
+    keras = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "keras" / "seed_rhymes.keras"
+    if not keras.exists():
+        pytest.skip("the shared Keras fixtures are not beside this checkout")
+    visit(app, "model")
+    app.file_uploader[0].set_value(("seed.keras", keras.read_bytes(), "application/octet-stream"))
+    app.run()
+    app.button[0].click().run()
+    assert "also paste or upload the text" in app.error[0].value
+    corpus = keras.with_name("seed_rhymes.corpus.txt").read_bytes()
+    app.file_uploader[1].set_value(("corpus.txt", corpus, "text/plain"))
+    app.run()
+    app.button[0].click().run()
+    assert not app.exception and not app.error
+    assert app.session_state["session_model"].source == "keras"
