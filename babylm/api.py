@@ -41,7 +41,9 @@ class BabyLanguageModel:
         self.vocab = Vocab(tuple(chars)) if chars is not None else Vocab.from_text(text)
         if text is not None and chars is not None and self.vocab.unknown(text):
             self.vocab.encode(text)  # raises, naming the characters chars lacks
-        unknown = set(config) - {f.name for f in fields(ModelConfig)} - {"vocab_size"}
+        if "vocab_size" in config:
+            raise ValueError("vocab_size is not a setting: it is the number of distinct characters")
+        unknown = set(config) - {f.name for f in fields(ModelConfig)}
         if unknown:
             raise ValueError(f"unknown model setting(s): {', '.join(sorted(unknown))}")
         self.config = ModelConfig(vocab_size=len(self.vocab), **config)
@@ -99,12 +101,14 @@ class BabyLanguageModel:
             "best_val_loss": last.best_val_loss,
             "final_loss": last.loss,
             "config": {f.name: getattr(config, f.name) for f in fields(TrainConfig)},
-            "val_curve": [(round(p.epoch, 3), p.val_loss) for p in self.history if p.val_loss is not None],
+            "val_curve": [[round(p.epoch, 3), p.val_loss] for p in self.history if p.val_loss is not None],
         }
 
-    def train(self, epochs: int = 150, verbose: bool = False, **settings) -> list[Progress]:
-        """Train to the end (or until early stopping); returns the history of Progress records."""
-        for progress in self.train_iter(epochs=epochs, **settings):
+    def train(self, epochs: int = 150, verbose: bool = False, text: str | None = None,
+              **settings) -> list[Progress]:
+        """Train to the end (or until early stopping); returns the history of Progress records.
+        `text` defaults to the one the model was made with (a loaded model has none)."""
+        for progress in self.train_iter(text, epochs=epochs, **settings):
             if verbose and progress.val_loss is not None:
                 print(f"epoch {progress.epoch:6.2f}  loss {progress.loss:.4f}  val {progress.val_loss:.4f}")
         return self.history
@@ -125,7 +129,9 @@ class BabyLanguageModel:
     @torch.no_grad()
     def next_char_probs(self, context: str, mode: str = "stateful") -> dict[str, float]:
         """The model's distribution over the whole vocabulary for the character after `context`."""
-        if not isinstance(context, str) or context == "":
+        if not isinstance(context, str):
+            raise ValueError(f"context must be text, got {type(context).__name__}")
+        if context == "":
             raise ValueError("context is empty: give at least one character")
         model = self._ready()
         ids = self.vocab.encode(context)

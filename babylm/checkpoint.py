@@ -91,6 +91,8 @@ def from_bytes(data: bytes) -> tuple[CharLSTM, Vocab, dict]:
         config = ModelConfig(**meta["config"])
     except (KeyError, TypeError) as err:
         raise ValueError(f"checkpoint description is incomplete or malformed ({err})") from None
+    if not isinstance(meta.get("training", {}), dict):
+        raise ValueError("checkpoint description is malformed (its training summary is not a mapping)")
     if config.vocab_size != len(vocab):
         raise ValueError(f"checkpoint vocabulary has {len(vocab)} characters but the model expects "
                          f"{config.vocab_size}")

@@ -51,7 +51,9 @@ class Step:
 def check_generation(vocab: Vocab, prompt: str, length: int, temperature: float,
                      top_k: int | None, mode: str) -> None:
     """Raise a ValueError naming the first bad argument."""
-    if not isinstance(prompt, str) or prompt == "":
+    if not isinstance(prompt, str):
+        raise ValueError(f"prompt must be text, got {type(prompt).__name__}")
+    if prompt == "":
         raise ValueError("prompt is empty: type at least one character to start from")
     if len(prompt) > MAX_PROMPT:
         raise ValueError(f"prompt is too long ({len(prompt)} characters): the limit is {MAX_PROMPT}")
@@ -79,6 +81,8 @@ def generate_steps(model: CharLSTM, vocab: Vocab, prompt: str, length: int,
                    mode: str = "stateful", show_k: int | None = None) -> Iterator[Step]:
     """Yield one `Step` per character read: len(prompt) + length - 1 records in all."""
     check_generation(vocab, prompt, length, temperature, top_k, mode)
+    if show_k is not None and (isinstance(show_k, bool) or not isinstance(show_k, int) or show_k < 1):
+        raise ValueError(f"show_k must be None or a whole number of at least 1, got {show_k!r}")
     show_k = min(show_k or top_k or DEFAULT_SHOW_K, len(vocab))
     generator = make_generator(seed)
     device = model.head.weight.device

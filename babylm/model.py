@@ -10,6 +10,7 @@ The model is pure: state in, state out. No sampling, printing or file I/O here.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
@@ -20,6 +21,15 @@ import torch.nn.functional as F
 MAX_LAYERS = 3
 MAX_HIDDEN = 1024
 MAX_EMBEDDING = 512
+
+
+def check_types(config, whole: tuple[str, ...], real: tuple[str, ...] = ()) -> None:
+    """A ValueError for a setting of the wrong type, before a range check fails with a TypeError."""
+    for name in whole + real:
+        value = getattr(config, name)
+        kind, word = (numbers.Integral, "a whole number") if name in whole else (numbers.Real, "a number")
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise ValueError(f"{name} must be {word}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,8 @@ class ModelConfig:
     seq_length: int = 15  # seed: SEQ_LENGTH, the context window of "window" mode
 
     def __post_init__(self):
+        check_types(self, ("vocab_size", "embedding_dim", "hidden_size", "num_layers", "seq_length"),
+                    ("dropout",))
         checks = [
             (2 <= self.vocab_size <= 100_000, f"vocab_size must be at least 2, got {self.vocab_size}"),
             (1 <= self.embedding_dim <= MAX_EMBEDDING,

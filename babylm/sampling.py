@@ -34,9 +34,10 @@ def sample(logits: torch.Tensor, temperature: float, top_k: int | None,
     logits = logits.detach().float().cpu()
     if temperature == 0:
         return int(torch.argmax(logits))
-    logits = logits / temperature
+    # Shifted so the largest is 0 and in float64, so a tiny temperature cannot overflow to NaN.
+    logits = (logits.double() - logits.max()) / temperature
     if top_k is not None and top_k < logits.numel():
         kth = torch.topk(logits, top_k).values[-1]
         logits = logits.masked_fill(logits < kth, float("-inf"))
-    probs = torch.softmax(logits, dim=-1)  # (V,)
+    probs = torch.softmax(logits, dim=-1).float()  # (V,)
     return int(torch.multinomial(probs, 1, generator=generator))

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from .data import Vocab, check_corpus, encode_tensor, split_text
-from .model import CharLSTM, State
+from .model import CharLSTM, State, check_types
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,8 @@ class TrainConfig:
     seed: int = 0  # same seed, same data order, same dropout masks
 
     def __post_init__(self):
+        check_types(self, ("epochs", "batch_size", "chunk_length", "patience", "seed"),
+                    ("learning_rate", "grad_clip", "val_fraction"))
         checks = [
             (1 <= self.epochs <= 100_000, f"epochs must be 1..100000, got {self.epochs}"),
             (0 < self.learning_rate <= 1, f"learning_rate must be in (0, 1], got {self.learning_rate}"),

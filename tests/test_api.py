@@ -1,0 +1,125 @@
+"""The seed's Python API, `BabyLanguageModel`, as its README uses it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import babylm
+from babylm import BABY_DATASET, BabyLanguageModel, ModelConfig
+
+
+def test_baby_dataset_is_the_baby_talk_corpus():
+    lines = BABY_DATASET.splitlines()
+    assert len(lines) >= 300
+    for phrase in ("me want cookie", "me love mommy", "me see doggy"):
+        assert phrase in BABY_DATASET
+    assert BABY_DATASET.endswith("\n")  # training treats the text as a loop
+
+
+def test_seed_way_2_runs_as_written():
+    """The seed's example with its default model, cut to 2 epochs to stay quick."""
+    from babylm import BabyLanguageModel, BABY_DATASET  # noqa: F811  (the seed's own import line)
+
+    baby = BabyLanguageModel(BABY_DATASET)
+    baby.build_model()
+    history = baby.train(epochs=2)
+    text = baby.generate_text("me want", length=50)
+    assert isinstance(text, str) and text.startswith("me want") and len(text) == 57
+    assert baby.config == ModelConfig(vocab_size=len(set(BABY_DATASET)))
+    assert history[-1].epoch == 2.0 and history is baby.history
+    assert baby.training_summary["epochs"] == 2.0
+    assert len(baby.training_summary["val_curve"]) == 2
+    assert "trained 2.0 epochs" in repr(baby)
+
+
+def test_a_short_training_learns_baby_talk():
+    baby = BabyLanguageModel(BABY_DATASET, hidden_size=64, num_layers=1)
+    baby.build_model(seed=1)
+    before = baby.evaluate(BABY_DATASET[:2000])
+    baby.train(epochs=6, learning_rate=1e-2, batch_size=32)
+    after = baby.evaluate(BABY_DATASET[:2000])
+    assert before > 3.0 > 1.6 > after
+    probs = baby.next_char_probs("me want ")
+    assert max(probs, key=probs.get) != "\n"
+
+
+def test_build_model_is_seeded():
+    a, b = BabyLanguageModel(BABY_DATASET), BabyLanguageModel(BABY_DATASET)
+    a.build_model(seed=4)
+    b.build_model(seed=4)
+    assert all(torch.equal(x, y) for x, y in zip(a.model.parameters(), b.model.parameters()))
+    b.build_model(seed=5)
+    assert not torch.equal(a.model.head.weight, b.model.head.weight)
+
+
+def test_evaluate_equals_an_independent_cross_entropy(pretrained):
+    text = BABY_DATASET[:1200]  # longer than a 256-character chunk: the state must carry over
+    ids = torch.tensor(pretrained.vocab.encode(text))
+    with torch.no_grad():
+        logits, _ = pretrained.model(ids[:-1][None])  # (1, T, V)
+    log_probs = torch.log_softmax(logits[0].double(), dim=-1).numpy()
+    expected = -np.mean(log_probs[np.arange(len(text) - 1), ids[1:].numpy()])
+    assert pretrained.evaluate(text) == pytest.approx(expected, abs=1e-5)
+    assert pretrained.evaluate(text) == pytest.approx(F.cross_entropy(logits[0], ids[1:]).item(), abs=1e-5)
+    # The shipped model knows its corpus far better than chance (ln 27 = 3.3 nats).
+    assert expected < 1.0
+
+
+def test_pretrained_is_the_seeds_model_on_the_baby_corpus(pretrained):
+    assert pretrained.text == BABY_DATASET
+    assert pretrained.itos == sorted(set(BABY_DATASET)) == pretrained.chars
+    assert pretrained.stoi == {ch: i for i, ch in enumerate(pretrained.itos)}
+    assert pretrained.config == ModelConfig(vocab_size=len(pretrained.itos))
+    assert pretrained.training_summary["best_val_loss"] < 1.0
+    assert not pretrained.model.training
+
+
+def test_save_and_load(pretrained, tmp_path):
+    path = pretrained.save(tmp_path / "baby.safetensors")
+    again = BabyLanguageModel.load(path)
+    assert again.itos == pretrained.itos
+    assert again.generate_text("me ", 40, seed=8) == pretrained.generate_text("me ", 40, seed=8)
+    assert again.evaluate("me want cookie\n") == pretrained.evaluate("me want cookie\n")
+    assert repr(again) == repr(pretrained)
+
+
+def test_training_continues_from_a_loaded_model(pretrained, tmp_path):
+    again = BabyLanguageModel.load(pretrained.save(tmp_path / "baby.safetensors"))
+    with pytest.raises(ValueError, match="no training text"):
+        again.train(epochs=1)
+    history = again.train(epochs=1, text="me want cookie\nme love mommy\nme see doggy\n" * 3, batch_size=4)
+    assert history[-1].epoch == 1.0
+    assert not torch.equal(again.model.head.weight, pretrained.model.head.weight)
+
+
+def test_train_iter_can_be_stopped(tiny_corpus):
+    baby = BabyLanguageModel(tiny_corpus, hidden_size=16, num_layers=1)
+    baby.build_model()
+    for progress in baby.train_iter(epochs=100, batch_size=8, chunk_length=32):
+        if progress.step == 3:
+            break
+    assert len(baby.history) == 3
+    assert baby.training_summary["steps"] == 3
+    assert not baby.model.training
+
+
+def test_vocabulary_can_be_given_as_chars():
+    baby = BabyLanguageModel(chars="\n abcdefghijklmnopqrstuvwxyz", hidden_size=8)
+    baby.build_model()
+    assert len(baby.vocab) == 28
+    assert baby.text is None
+    assert len(baby.generate_text("hello", 5, seed=0)) == 10
+
+
+def test_package_exports_and_never_imports_streamlit():
+    import subprocess
+    import sys
+
+    code = "import sys, babylm; print('streamlit' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    for name in babylm.__all__:
+        assert hasattr(babylm, name)
