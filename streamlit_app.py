@@ -4,8 +4,14 @@ Only lays out the pages; each page is one function in babylm/app/ that wires wid
 core package."""
 
 import streamlit as st
+import torch
 
 from babylm.app import generate_page, model_page, train_page
+
+# Every session of the class shares this server's cores. The model is small, so one thread per
+# computation is nearly as fast as two, and two sessions' thread pools no longer spin against
+# each other (on a busy 2-core machine that made single steps many times slower).
+torch.set_num_threads(1)
 
 st.set_page_config(page_title="babylm · watch an LSTM remember", page_icon="🍼", layout="wide")
 st.navigation(

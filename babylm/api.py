@@ -87,6 +87,7 @@ class BabyLanguageModel:
             raise ValueError("no training text: pass one to train()")
         model = self._ready()
         config = TrainConfig(**settings)
+        self.history = []  # one run's records, like Keras' History: epochs restart at 0
         for progress in train_iter(model, self.vocab, check_corpus(text), config):
             self.history.append(progress)
             self._summarise(config)
