@@ -128,6 +128,7 @@ def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict) 
             if now - last_sample > SAMPLE_SECONDS:
                 last_sample = now
                 sample.markdown(f"**Sample so far:** `{baby.generate_text(prompt, 60, temperature=0.8, seed=0)}`")
+        chart.empty()  # the finished curve is drawn once, under the result
     finally:
         steps.close()  # leaves the best weights in place, in eval mode
         state.trainer_slots().release()

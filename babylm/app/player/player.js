@@ -17,7 +17,9 @@ function send(type, data) {
 }
 
 function setHeight() {
-  send("streamlit:setFrameHeight", { height: document.documentElement.scrollHeight + 4 });
+  // The body's height, not the document's: the document is never shorter than the iframe, so
+  // the frame could grow (gates shown) but never shrink back (gates hidden, a shorter text).
+  send("streamlit:setFrameHeight", { height: document.body.scrollHeight + 4 });
 }
 
 // --- figures ----------------------------------------------------------------------------
