@@ -76,6 +76,7 @@ def payload(traj: Trajectory, itos, k: int = 10, mode: str = "stateful", seq_len
     c_max = traj.c_max
 
     topk = _plain(figures.topk_figure(itos, traj.probs[0], chosen[0], k))
+    topk["render"] = "bars"
     topk["frames"] = [{"traces": [0], "data": [figures.topk_bars(itos, traj.probs[t], chosen[t], k)]}
                       for t in range(steps)]
 

@@ -190,9 +190,11 @@ def test_play_animates_in_the_browser_without_reruns(page):
             if "_stcore/stream" in ws.url else None)
     player = open_generate(page)
     frame = player_frame(page)
-    topk = "() => Array.from(document.getElementById('fig-topk').data[0].y)"
+    topk = "() => document.querySelector('#fig-topk canvas').toDataURL()"
     state = "() => document.querySelector('#fig-state canvas').toDataURL()"
-    history = "() => JSON.stringify(document.getElementById('fig-history').layout.shapes)"
+    frame.wait_for_function("() => document.querySelectorAll('#fig-history .shape').length > 0")
+    history = ("() => Array.from(document.querySelectorAll('#fig-history .shape'))"
+               ".map(b => b.style.left + b.style.width).join()")
     before = frame.evaluate(topk), frame.evaluate(state), frame.evaluate(history)
     quiet = len(sent)
 

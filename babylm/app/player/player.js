@@ -35,32 +35,106 @@ function drawFigure(name, t) {
   const div = $("fig-" + name);
   if (!fig || !div || div.classList.contains("hidden")) return;
   const frame = fig.frames[t];
-  if (fig.render === "grid") { paintGrids(name, frame); return; }
-  if (!S.drawn[name]) {
-    if (frame.data) frame.traces.forEach((ti, j) => Object.assign(fig.data[ti], frame.data[j]));
-    if (frame.layout) for (const [k, v] of Object.entries(frame.layout)) setPath(fig.layout, k, v);
-    Plotly.newPlot(div, fig.data, fig.layout, CONFIG);
-    S.drawn[name] = true;
-    return;
-  }
-  // Targeted updates: restyle only the changed trace attributes, relayout only the changed layout
-  // (for the history's shapes ~1 ms, where Plotly.react would redraw every heatmap).
-  if (frame.data) Plotly.restyle(div, restyleUpdate(frame.data), frame.traces);
-  if (frame.layout) Plotly.relayout(div, frame.layout);
+  if (fig.render === "grid") paintGrids(name, frame);
+  else if (fig.render === "bars") paintBars(name, frame);
+  else if (window.Plotly) drawPlotly(name, frame);  // the history; drawn once Plotly has loaded
 }
 
-function restyleUpdate(data) {
-  // [{y: [..], marker: {color: [..]}}, ...] -> {y: [[..], ...], "marker.color": [[..], ...]}
-  const update = {};
-  const walk = (obj, prefix, j) => {
-    for (const [k, v] of Object.entries(obj)) {
-      const key = prefix + k;
-      if (v && typeof v === "object" && !Array.isArray(v)) walk(v, key + ".", j);
-      else (update[key] = update[key] || [])[j] = v;
-    }
+// --- Plotly, for the history: drawn once, then only its shapes move ---------------------------
+// Shapes are placed as HTML boxes over the plot instead of by Plotly.relayout: same numbers
+// (the frame's shapes, from figures.curtain), no Plotly work per step.
+function drawPlotly(name, frame) {
+  const fig = S.figs[name], div = $("fig-" + name);
+  if (!S.drawn[name]) {
+    Plotly.newPlot(div, fig.data, fig.layout, CONFIG);
+    div.style.position = "relative";
+    S.drawn[name] = true;
+    div.on("plotly_afterplot", () => placeShapes(div, S.figs[name].frames[S.t]));
+  }
+  placeShapes(div, frame);
+}
+
+function placeShapes(div, frame) {
+  const full = div._fullLayout;
+  if (!full || !frame.layout || !frame.layout.shapes) return;
+  const boxes = div.__boxes || (div.__boxes = []);
+  frame.layout.shapes.forEach((sh, k) => {
+    let box = boxes[k];
+    if (!box) { box = boxes[k] = document.createElement("div"); box.className = "shape"; div.appendChild(box); }
+    const xa = full["xaxis" + sh.xref.slice(1)], size = full._size;
+    const x0 = xa._offset + xa.l2p(sh.x0), x1 = xa._offset + xa.l2p(sh.x1);
+    const top = size.t + (1 - sh.y1) * size.h, bottom = size.t + (1 - sh.y0) * size.h;
+    Object.assign(box.style, { display: "block", left: `${x0}px`, width: `${x1 - x0}px`, top: `${top}px`,
+      height: `${bottom - top}px`, background: sh.fillcolor || "transparent",
+      border: sh.line && sh.line.width ? `${sh.line.width}px solid ${sh.line.color}` : "none" });
+  });
+  for (let k = frame.layout.shapes.length; k < boxes.length; k++) boxes[k].style.display = "none";
+}
+
+// --- the top-k bars on a canvas ------------------------------------------------------------
+// Plotly.restyle of the bar chart cost 11-18 ms a step, the largest part of a step; with 30
+// browsers sharing two cores that alone sank playback below 1 step/s. The bars are painted from
+// the figure's own frame data (x, y, text, marker.color) and axis ranges instead.
+const BAR_W = 640, BAR_H = 340, PAD = { l: 70, r: 10, t: 16, b: 12 };
+
+function buildBars(name) {
+  const fig = S.figs[name], div = $("fig-" + name);
+  div.replaceChildren();
+  const title = document.createElement("div");
+  title.className = "grid-title";
+  title.textContent = fig.layout.title.text;
+  const canvas = document.createElement("canvas");
+  canvas.className = "bars";
+  canvas.width = BAR_W;
+  canvas.height = BAR_H;
+  div.append(title, canvas);
+  fig.view = { canvas, bars: [] };
+  canvas.onmousemove = (e) => {
+    const r = canvas.getBoundingClientRect();
+    const x = ((e.clientX - r.left) / r.width) * BAR_W;
+    const hit = fig.view.bars.find((bar) => x >= bar.x0 && x <= bar.x1);
+    canvas.title = hit ? `“${hit.text}”: ${hit.y.toFixed(3)}` : "";
   };
-  data.forEach((d, j) => walk(d, "", j));
-  return update;
+}
+
+function paintBars(name, frame) {
+  const fig = S.figs[name];
+  if (!S.drawn[name]) { buildBars(name); S.drawn[name] = true; }
+  const d = frame.data[0], ctx = fig.view.canvas.getContext("2d");
+  const [ylo, yhi] = fig.layout.yaxis.range, [xlo, xhi] = fig.layout.xaxis.range;
+  const w = BAR_W - PAD.l - PAD.r, h = BAR_H - PAD.t - PAD.b;
+  const px = (x) => PAD.l + ((x - xlo) / (xhi - xlo)) * w;
+  const py = (y) => PAD.t + (1 - (y - ylo) / (yhi - ylo)) * h;
+  ctx.clearRect(0, 0, BAR_W, BAR_H);
+  ctx.font = "15px Inter, Helvetica, Arial, sans-serif";
+  ctx.textAlign = "right";
+  ctx.textBaseline = "middle";
+  for (const v of fig.layout.yaxis.tickvals) {  // gridlines and their labels
+    ctx.fillStyle = "#5b6375";
+    ctx.fillText(`${Math.round(v * 100)}%`, PAD.l - 8, py(v));
+    ctx.fillStyle = "#e5e8ef";
+    ctx.fillRect(PAD.l, Math.round(py(v)), w, 1);
+  }
+  ctx.save();
+  ctx.translate(18, PAD.t + h / 2);
+  ctx.rotate(-Math.PI / 2);
+  ctx.textAlign = "center";
+  ctx.fillStyle = "#1f2430";
+  ctx.fillText(fig.layout.yaxis.title.text, 0, 0);
+  ctx.restore();
+  const half = (0.8 * w) / (xhi - xlo) / 2;  // Plotly's default bargap of 0.2
+  fig.view.bars = d.x.map((x, k) => ({ x0: px(x) - half, x1: px(x) + half, y: d.y[k], text: d.text[k] }));
+  ctx.textAlign = "center";
+  fig.view.bars.forEach((bar, k) => {
+    const top = py(bar.y);
+    ctx.fillStyle = d.marker.color[k];
+    ctx.fillRect(bar.x0, top, bar.x1 - bar.x0, py(ylo) - top);
+    ctx.fillStyle = "#1f2430";
+    ctx.font = "bold 22px 'DejaVu Sans Mono', Menlo, monospace";
+    ctx.fillText(bar.text, px(d.x[k]), top - 34);
+    ctx.font = "15px Inter, Helvetica, Arial, sans-serif";
+    ctx.fillText(`${Math.round(bar.y * 100)}%`, px(d.x[k]), top - 12);
+  });
 }
 
 // --- heatmap grids on a canvas ------------------------------------------------------------
@@ -235,8 +309,10 @@ function load(payload, key, autoplay) {
   for (const name of FIGS) {
     const div = $("fig-" + name);
     if (payload.figures[name]) S.figs[name] = JSON.parse(JSON.stringify(payload.figures[name]));
-    Plotly.purge(div);
+    if (window.Plotly) Plotly.purge(div);
     div.replaceChildren();
+    // Hold the history's place while Plotly loads, so nothing below it jumps when it appears.
+    div.style.minHeight = name === "history" ? `${payload.figures.history.layout.height}px` : "";
   }
   $("gates").disabled = !payload.figures.gates;
   $("scrub").max = payload.steps - 1;
@@ -270,4 +346,6 @@ window.addEventListener("message", (event) => {
   if (args.trajectory_id !== S.key) load(args.payload, args.trajectory_id, args.autoplay);
 });
 window.babylmPlayer = S;  // for the browser tests and the curious
+// Plotly (4.6 MB) loads after the player is usable: only the history needs it.
+$("plotly").addEventListener("load", () => { if (S.payload) drawFigure("history", S.t); });
 send("streamlit:componentReady", { apiVersion: 1 });
