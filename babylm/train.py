@@ -32,9 +32,10 @@ class TrainConfig:
 
     epochs: int = 150  # upper bound; early stopping usually ends sooner
     learning_rate: float = 1e-2  # Adam; higher than the seed's 1e-3 since every step sees ~1000 targets
-    # Many short streams beat few long ones on a CPU: each step costs about chunk_length
-    # sequential LSTM steps whatever the batch, so an epoch costs ~len(text) / batch_size of them.
-    batch_size: int = 64  # parallel streams through the text
+    # Short chunks over many streams: a step costs about chunk_length sequential LSTM steps, so
+    # short chunks are cheap; 32 streams x 16 reached the seed's loss in the fewest seconds
+    # (bench/train_speed.py; 64 x 16 needed as many epochs at twice the step time).
+    batch_size: int = 32  # parallel streams through the text
     chunk_length: int = 16  # characters back-propagated through per step (h, c carry on)
     grad_clip: float = 1.0  # max gradient norm; LSTMs occasionally spike
     val_fraction: float = 0.1  # tail of the text held out for validation and early stopping

@@ -178,7 +178,7 @@ def test_patience_zero_never_stops_early_and_no_validation_keeps_the_last_weight
 
 def test_train_config_defaults_and_bad_values():
     config = TrainConfig()
-    assert (config.epochs, config.batch_size, config.chunk_length, config.val_fraction) == (150, 64, 16, 0.1)
+    assert (config.epochs, config.batch_size, config.chunk_length, config.val_fraction) == (150, 32, 16, 0.1)
     for field, value in [("epochs", 0), ("epochs", 2.5), ("epochs", "10"), ("learning_rate", 0),
                          ("learning_rate", "fast"), ("batch_size", 0), ("chunk_length", 1),
                          ("grad_clip", 0), ("val_fraction", 0.5), ("patience", -1), ("seed", "a")]:
