@@ -141,7 +141,7 @@ def tick_stride(steps: int) -> int:
     return max(1, math.ceil(steps / 100))
 
 
-def curtain(history: go.Figure, t: int, label_band: float = 0.035) -> list[dict]:
+def curtain(history: go.Figure, t: int, label_band: float = 0.05) -> list[dict]:
     """Shapes for `history` (from history_figure) at step t: in every panel, an opaque sheet over
     the later steps and their time-axis labels (which would give the text away), and a frame
     around step t. The sheet is sized on the paper so it reaches below the axis."""
