@@ -77,12 +77,18 @@ function placeShapes(div, frame) {
 // the figure's own frame data (x, y, text, marker.color) and axis ranges instead.
 const BAR_W = 640, BAR_H = 340, PAD = { l: 70, r: 10, t: 16, b: 12 };
 
-function buildBars(name) {
-  const fig = S.figs[name], div = $("fig-" + name);
+function titled(div, fig) {
+  // Empty `div` and return a title element holding the figure's own title.
   div.replaceChildren();
   const title = document.createElement("div");
   title.className = "grid-title";
   title.textContent = fig.layout.title.text;
+  return title;
+}
+
+function buildBars(name) {
+  const fig = S.figs[name], div = $("fig-" + name);
+  const title = titled(div, fig);
   const canvas = document.createElement("canvas");
   canvas.className = "bars";
   canvas.width = BAR_W;
@@ -175,10 +181,7 @@ function gradient(trace) {
 
 function buildGrids(name) {
   const fig = S.figs[name], div = $("fig-" + name);
-  div.replaceChildren();
-  const title = document.createElement("div");
-  title.className = "grid-title";
-  title.textContent = fig.layout.title.text;
+  const title = titled(div, fig);
   const panels = document.createElement("div");
   panels.className = "grid-panels";
   panels.style.gridTemplateColumns = `repeat(${fig.columns}, minmax(0, 1fr))`;
