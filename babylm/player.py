@@ -100,7 +100,6 @@ def payload(traj: Trajectory, itos, k: int = 10, mode: str = "stateful", seq_len
         "chosen_prob": [round(p, 4) for p in traj.chosen_prob],
         "mode": mode,
         "seq_length": seq_length,
-        "c_max": c_max,
         "figures": {"topk": topk, "state": state, "history": history},
     }
     if show_gates:

@@ -8,8 +8,7 @@ const VISIBLE = { " ": "␣", "\n": "⏎", "\t": "⇥" };
 const FIGS = ["topk", "state", "history", "gates"];
 const CONFIG = { displayModeBar: false, responsive: true };
 
-const S = { payload: null, key: null, t: 0, playing: false, timer: null, figs: {}, drawn: {},
-            lastFrameMs: 0 };
+const S = { payload: null, key: null, t: 0, playing: false, timer: null, figs: {}, drawn: {} };
 const $ = (id) => document.getElementById(id);
 
 function send(type, data) {
@@ -23,13 +22,6 @@ function setHeight() {
 }
 
 // --- figures ----------------------------------------------------------------------------
-function setPath(obj, path, value) {
-  const keys = path.split(".");
-  let o = obj;
-  for (const k of keys.slice(0, -1)) { o[k] = o[k] || {}; o = o[k]; }
-  o[keys[keys.length - 1]] = value;
-}
-
 function drawFigure(name, t) {
   const fig = S.figs[name];
   const div = $("fig-" + name);
@@ -268,7 +260,6 @@ function drawText(t) {
 function show(t) {
   const p = S.payload;
   if (!p) return;
-  const start = performance.now();
   S.t = Math.max(0, Math.min(p.steps - 1, t));
   drawText(S.t);
   for (const name of FIGS) drawFigure(name, S.t);
@@ -277,7 +268,6 @@ function show(t) {
   $("counter").dataset.step = S.t + 1;
   $("back").disabled = $("reset").disabled = S.t === 0;
   $("step").disabled = S.t === p.steps - 1;
-  S.lastFrameMs = performance.now() - start;
 }
 
 function pause() {
