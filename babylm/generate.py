@@ -3,7 +3,8 @@
 Every character the model reads gives one record: first the prompt's own characters (so a viewer
 sees memory build up over "me want "), then each sampled character but the last. A record holds
 what was read, what came next, the model's full next-character distribution and, per layer, the
-LSTM's h, c and gates after reading it. The app, the CLI and `generate_text` all use this loop.
+cell's internals (an LSTM's h, c and gates) after reading it. The app, the CLI, the trace and
+`generate_text` all use this loop.
 
 Two modes:
 - "stateful": h and c are carried from character to character (how an RNN is meant to run);
@@ -20,7 +21,7 @@ import numpy as np
 import torch
 
 from .data import Vocab
-from .model import CharLSTM, State
+from .model import CharLSTM
 from .sampling import check_sampling, make_generator, sample
 
 MODES = ("stateful", "window")
@@ -31,7 +32,8 @@ DEFAULT_SHOW_K = 10
 
 @dataclass(frozen=True)
 class Step:
-    """What the model did on reading one character. Arrays are (L, H): `step.h[layer]`."""
+    """What the model did on reading one character. Internals are (L, H) arrays by name, also
+    reachable as attributes: `step.internals["c"][1]` is `step.c[1]`, layer 2's cell state."""
 
     t: int  # 0-based index of this step
     input_char: str  # the character just read
@@ -40,12 +42,13 @@ class Step:
     prob: float  # the model's probability of output_char
     probs: np.ndarray  # (V,) the model's softmax at temperature 1
     top_k: list[tuple[str, float]]  # most likely next characters, best first
-    h: np.ndarray  # (L, H) hidden state
-    c: np.ndarray  # (L, H) cell state
-    i: np.ndarray  # (L, H) input gate
-    f: np.ndarray  # (L, H) forget gate
-    g: np.ndarray  # (L, H) candidate values
-    o: np.ndarray  # (L, H) output gate
+    internals: dict[str, np.ndarray]  # {name: (L, H)}: h and c and the gates for an LSTM
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        internals = self.__dict__.get("internals") or {}
+        if name in internals:
+            return internals[name]
+        raise AttributeError(f"this step has no {name!r}: its cell exposes {', '.join(internals)}")
 
 
 def check_generation(vocab: Vocab, prompt: str, length: int, temperature: float,
@@ -70,8 +73,7 @@ def read_window(model: CharLSTM, ids: list[int]):
     """Read `ids` from a zero state; return the last step's logits and internals."""
     state = model.initial_state(1)
     for idx in ids:
-        logits, internals = model.step(torch.tensor([idx], device=state.h.device), state)
-        state = State(internals.h, internals.c)
+        logits, state, internals = model.step(torch.tensor([idx], device=state[0].device), state)
     return logits, internals
 
 
@@ -91,8 +93,7 @@ def generate_steps(model: CharLSTM, vocab: Vocab, prompt: str, length: int,
     state = model.initial_state(1)
     for t in range(n_steps):
         if mode == "stateful":
-            logits, internals = model.step(torch.tensor([ids[t]], device=device), state)
-            state = State(internals.h, internals.c)
+            logits, state, internals = model.step(torch.tensor([ids[t]], device=device), state)
         else:
             logits, internals = read_window(model, ids[max(0, t + 1 - model.config.seq_length): t + 1])
         logits = logits[0]  # (V,)
@@ -102,7 +103,7 @@ def generate_steps(model: CharLSTM, vocab: Vocab, prompt: str, length: int,
             ids.append(next_id)
         probs = torch.softmax(logits.float(), dim=-1).cpu().numpy()  # (V,)
         best = np.argsort(-probs, kind="stable")[:show_k]
-        arrays = {name: getattr(internals, name)[:, 0].cpu().numpy() for name in "hcifgo"}
+        arrays = {name: value[:, 0].cpu().numpy() for name, value in internals.items()}  # (L, H) each
         yield Step(
             t=t,
             input_char=vocab.itos[ids[t]],
@@ -111,7 +112,7 @@ def generate_steps(model: CharLSTM, vocab: Vocab, prompt: str, length: int,
             prob=float(probs[next_id]),
             probs=probs,
             top_k=[(vocab.itos[j], float(probs[j])) for j in best],
-            **arrays,
+            internals=arrays,
         )
 
 

@@ -1,10 +1,15 @@
-"""The seed's network: Embedding -> stacked LSTM -> Dropout -> Linear, as a pure torch module.
+"""The seed's network: Embedding -> stacked recurrent cells -> Dropout -> Linear, as a pure torch
+module. The cell is the seed's LSTM by default; a GRU or a simple (tanh) RNN can take its place, so
+a class can see why the LSTM remembers.
 
 Two ways through it, computed from the same weights:
-- `forward` reads a whole (B, T) batch with torch's own `nn.LSTM` (fast: training, scoring);
+- `forward` reads a whole (B, T) batch with torch's own `nn.LSTM` / `nn.GRU` / `nn.RNN` (fast:
+  training, scoring);
 - `step` reads one character per sequence and recomputes every layer by hand, returning the
-  four gate activations as well, so a viewer can see inside the cell. Tests hold the two equal.
+  cell's internals by name (the LSTM's h, c and four gates; the GRU's h, r, z, n; the RNN's h),
+  so a viewer can see inside the cell. Tests hold the two equal.
 
+This is the only file that knows which cell it is: everything downstream reads internals by name.
 The model is pure: state in, state out. No sampling, printing or file I/O here.
 """
 
@@ -12,7 +17,6 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import asdict, dataclass
-from typing import NamedTuple
 
 import torch
 import torch.nn as nn
@@ -21,6 +25,13 @@ import torch.nn.functional as F
 MAX_LAYERS = 3
 MAX_HIDDEN = 1024
 MAX_EMBEDDING = 512
+CELLS = ("lstm", "gru", "rnn")
+# What `step` exposes, per cell, in display order; the first is always the hidden state h.
+INTERNAL_NAMES = {
+    "lstm": ("h", "c", "i", "f", "g", "o"),  # hidden, cell state, input/forget gates, candidate, output gate
+    "gru": ("h", "r", "z", "n"),  # hidden, reset gate, update gate, candidate
+    "rnn": ("h",),  # the hidden state is all a simple RNN has
+}
 
 
 def check_types(config, whole: tuple[str, ...], real: tuple[str, ...] = ()) -> None:
@@ -42,6 +53,7 @@ class ModelConfig:
     num_layers: int = 2  # seed: two stacked LSTMs; 1 to 3 allowed
     dropout: float = 0.2  # seed: Dropout(0.2) after each LSTM
     seq_length: int = 15  # seed: SEQ_LENGTH, the context window of "window" mode
+    cell: str = "lstm"  # seed: LSTM; "gru" and "rnn" (tanh) show what the LSTM's memory buys
 
     def __post_init__(self):
         check_types(self, ("vocab_size", "embedding_dim", "hidden_size", "num_layers", "seq_length"),
@@ -55,6 +67,7 @@ class ModelConfig:
             (0.0 <= self.dropout < 1.0, f"dropout must be in [0, 1), got {self.dropout}"),
             (1 <= self.seq_length <= 1000, f"seq_length must be 1..1000, got {self.seq_length}"),
         ]
+        checks.append((self.cell in CELLS, f"cell must be one of {', '.join(CELLS)}, got {self.cell!r}"))
         for ok, message in checks:
             if not ok:
                 raise ValueError(message)
@@ -63,82 +76,106 @@ class ModelConfig:
         return asdict(self)
 
 
-class State(NamedTuple):
-    """Recurrent state of every layer, as `nn.LSTM` takes it."""
-
-    h: torch.Tensor  # (L, B, H)
-    c: torch.Tensor  # (L, B, H)
+State = tuple  # the recurrent state: one (L, B, H) tensor per entry, (h, c) for an LSTM, (h,) otherwise
 
 
-class Internals(NamedTuple):
-    """Everything one step computed, per layer; gates are after their sigmoid / tanh."""
-
-    h: torch.Tensor  # (L, B, H) hidden state after this step
-    c: torch.Tensor  # (L, B, H) cell state after this step
-    i: torch.Tensor  # (L, B, H) input gate
-    f: torch.Tensor  # (L, B, H) forget gate
-    g: torch.Tensor  # (L, B, H) candidate cell values
-    o: torch.Tensor  # (L, B, H) output gate
-
-
-class CharLSTM(nn.Module):
-    """Character-level LSTM language model. `state_dict` keys are the plain torch names:
-    embedding.weight, lstm.{weight_ih,weight_hh,bias_ih,bias_hh}_l{k}, head.weight, head.bias."""
+class CharRNN(nn.Module):
+    """Character-level recurrent language model. `state_dict` keys are the plain torch names, under
+    the cell's own name: embedding.weight, lstm.{weight_ih,weight_hh,bias_ih,bias_hh}_l{k} (or
+    gru.*, rnn.*), head.weight, head.bias."""
 
     def __init__(self, config: ModelConfig):
         super().__init__()
         self.config = config
         self.embedding = nn.Embedding(config.vocab_size, config.embedding_dim)
-        # nn.LSTM applies dropout between its layers; the seed also drops after the last one.
-        self.lstm = nn.LSTM(
+        # torch's modules apply dropout between their layers; the seed also drops after the last one.
+        kind = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[config.cell]
+        extra = {"nonlinearity": "tanh"} if config.cell == "rnn" else {}
+        setattr(self, config.cell, kind(
             config.embedding_dim,
             config.hidden_size,
             num_layers=config.num_layers,
             batch_first=True,
             dropout=config.dropout if config.num_layers > 1 else 0.0,
-        )
+            **extra,
+        ))
         self.drop = nn.Dropout(config.dropout)
         self.head = nn.Linear(config.hidden_size, config.vocab_size)
 
+    @property
+    def rnn(self) -> nn.Module:
+        """The torch recurrent module (nn.LSTM, nn.GRU or nn.RNN), whatever the cell."""
+        return self._modules[self.config.cell]
+
+    @property
+    def internal_names(self) -> tuple[str, ...]:
+        return INTERNAL_NAMES[self.config.cell]
+
     def initial_state(self, batch_size: int = 1) -> State:
-        """The zero state every sequence starts from (Keras' default too)."""
+        """The zero state every sequence starts from (Keras' default too): (h, c) or (h,)."""
         weight = self.head.weight
         shape = (self.config.num_layers, batch_size, self.config.hidden_size)
-        return State(weight.new_zeros(shape), weight.new_zeros(shape))
+        n = 2 if self.config.cell == "lstm" else 1
+        return tuple(weight.new_zeros(shape) for _ in range(n))
 
     def forward(self, idx: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
         """idx (B, T) of character ids -> logits (B, T, V) and the state after the last step."""
-        x = self.embedding(idx)  # (B, T, E)
-        out, (h, c) = self.lstm(x, state)  # out (B, T, H); h, c (L, B, H)
+        return self.forward_embedded(self.embedding(idx), state)  # embedding (B, T, E)
+
+    def forward_embedded(self, x: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
+        """Embedded input x (B, T, E) -> logits (B, T, V) and the new state. Split from `forward`
+        so attribution can take gradients with respect to the embedding vectors."""
+        if self.config.cell == "lstm":
+            out, new = self.rnn(x, None if state is None else tuple(state))  # out (B, T, H)
+        else:
+            out, h = self.rnn(x, None if state is None else state[0])  # h (L, B, H)
+            new = (h,)
         logits = self.head(self.drop(out))  # (B, T, V)
-        return logits, State(h, c)
+        return logits, tuple(new)
 
-    def step(self, idx: torch.Tensor, state: State) -> tuple[torch.Tensor, Internals]:
-        """Read one character per sequence, layer by layer, exposing the gates.
+    def step(self, idx: torch.Tensor, state: State) -> tuple[torch.Tensor, State, dict[str, torch.Tensor]]:
+        """Read one character per sequence, layer by layer, exposing the cell's internals.
 
-        idx (B,) -> logits (B, V) and Internals whose h, c are the new state. This is the
-        inference path: dropout is not applied (as in `eval()` mode).
+        idx (B,) -> logits (B, V), the new state, and {name: (L, B, H)} for `internal_names`.
+        This is the inference path: dropout is not applied (as in `eval()` mode).
         """
         x = self.embedding(idx)  # (B, E)
-        hs, cs, gates = [], [], []
+        per_layer = []
         for k in range(self.config.num_layers):
-            w_ih = getattr(self.lstm, f"weight_ih_l{k}")  # (4H, E or H)
-            w_hh = getattr(self.lstm, f"weight_hh_l{k}")  # (4H, H)
-            b = getattr(self.lstm, f"bias_ih_l{k}") + getattr(self.lstm, f"bias_hh_l{k}")  # (4H,)
-            pre = F.linear(x, w_ih) + F.linear(state.h[k], w_hh) + b  # (B, 4H)
-            # PyTorch's gate order along the 4H axis: input, forget, cell candidate, output.
-            i, f, g, o = pre.chunk(4, dim=-1)  # each (B, H)
-            i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-            c = f * state.c[k] + i * g  # (B, H)
-            h = o * torch.tanh(c)  # (B, H)
-            hs.append(h)
-            cs.append(c)
-            gates.append((i, f, g, o))
+            w_ih = getattr(self.rnn, f"weight_ih_l{k}")  # (G*H, E or H)
+            w_hh = getattr(self.rnn, f"weight_hh_l{k}")  # (G*H, H)
+            b_ih = getattr(self.rnn, f"bias_ih_l{k}")  # (G*H,)
+            b_hh = getattr(self.rnn, f"bias_hh_l{k}")  # (G*H,)
+            h_prev = state[0][k]  # (B, H)
+            if self.config.cell == "lstm":
+                pre = F.linear(x, w_ih, b_ih) + F.linear(h_prev, w_hh, b_hh)  # (B, 4H)
+                # PyTorch's gate order along the 4H axis: input, forget, cell candidate, output.
+                i, f, g, o = pre.chunk(4, dim=-1)  # each (B, H)
+                i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+                c = f * state[1][k] + i * g  # (B, H)
+                h = o * torch.tanh(c)  # (B, H)
+                values = dict(h=h, c=c, i=i, f=f, g=g, o=o)
+            elif self.config.cell == "gru":
+                # PyTorch's order along the 3H axis: reset, update, new; the reset gate scales the
+                # recurrent part of the candidate including its bias.
+                x_r, x_z, x_n = F.linear(x, w_ih, b_ih).chunk(3, dim=-1)  # each (B, H)
+                h_r, h_z, h_n = F.linear(h_prev, w_hh, b_hh).chunk(3, dim=-1)
+                r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+                n = torch.tanh(x_n + r * h_n)
+                h = (1 - z) * n + z * h_prev  # (B, H)
+                values = dict(h=h, r=r, z=z, n=n)
+            else:
+                h = torch.tanh(F.linear(x, w_ih, b_ih) + F.linear(h_prev, w_hh, b_hh))  # (B, H)
+                values = dict(h=h)
+            per_layer.append(values)
             x = h
         logits = self.head(x)  # (B, V)
-        stack = lambda j: torch.stack([gate[j] for gate in gates])  # noqa: E731  (L, B, H)
-        internals = Internals(torch.stack(hs), torch.stack(cs), stack(0), stack(1), stack(2), stack(3))
-        return logits, internals
+        internals = {name: torch.stack([v[name] for v in per_layer]) for name in self.internal_names}  # (L, B, H)
+        new_state = (internals["h"], internals["c"]) if self.config.cell == "lstm" else (internals["h"],)
+        return logits, new_state, internals
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
+
+
+CharLSTM = CharRNN  # the name the seed's readers and older code use

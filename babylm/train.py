@@ -136,7 +136,7 @@ def train_iter(model: CharLSTM, vocab: Vocab, text: str, config: TrainConfig = T
             for k, t in enumerate(chunks):
                 xb, yb = x[:, t: t + config.chunk_length], y[:, t: t + config.chunk_length]
                 logits, state = model(xb, state)  # (B, T, V)
-                state = State(state.h.detach(), state.c.detach())
+                state = tuple(s.detach() for s in state)  # cut the graph between chunks
                 loss = F.cross_entropy(logits.flatten(0, 1), yb.flatten())
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
