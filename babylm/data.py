@@ -58,6 +58,10 @@ class Vocab:
         return cls(tuple(sorted(set(text))))
 
     def __post_init__(self):
+        if not isinstance(self.itos, tuple) or not all(isinstance(ch, str) for ch in self.itos):
+            raise ValueError("a vocabulary must be distinct single characters (text), got "
+                             + ", ".join(sorted({type(ch).__name__ for ch in self.itos if not isinstance(ch, str)})
+                                         or [type(self.itos).__name__]))
         if len(self.itos) < 2:
             raise ValueError("a vocabulary needs at least 2 characters")
         if len(set(self.itos)) != len(self.itos) or any(len(ch) != 1 for ch in self.itos):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 import zlib
 from pathlib import Path
@@ -22,15 +23,17 @@ import h5py
 import numpy as np
 import torch
 
+from . import h5safe
 from .api import BabyLanguageModel
 from .model import CharLSTM
 
 ZIP_MAGIC = b"PK\x03\x04"
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
-MAX_FILE_BYTES = 200 * 1024 * 1024  # also the limit on what an archive member may unpack to
-MAX_ARRAY_ELEMENTS = 50_000_000  # far above the largest model babylm allows; stops crafted files
+MAX_FILE_BYTES = 200 * 1024 * 1024  # the whole file; a model's arrays are also bounded by its config
+MAX_CONFIG_BYTES = 1024 * 1024  # config.json and metadata.json are a few KB
 DEFAULT_DROPOUT = 0.2  # the seed's Dropout rate, for a model saved without Dropout layers
 DEFAULT_SEQ_LENGTH = 15  # the seed's SEQ_LENGTH, for a model saved without a fixed input length
+LAYER_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,128}")  # Keras names: letters, digits, _ . -
 SHAPE = "Embedding -> 1 to 3 LSTM -> Dense (with Dropout anywhere)"
 
 # Settings that change what a layer computes, and the only values our model reproduces.
@@ -52,7 +55,11 @@ def from_keras(path: str | Path, text: str | None = None, chars=None) -> BabyLan
 
 def from_keras_bytes(data: bytes, filename: str, text: str | None = None,
                      chars=None) -> BabyLanguageModel:
-    """The same from the bytes of an uploaded file; the format is told by content, not name."""
+    """The same from the bytes of an uploaded file; the format is told by content, not name.
+
+    Order matters for safety: the config is read and checked first, then the vocabulary, and
+    only then are the datasets that config names read, each after its declared shape and dtype
+    were checked, from a file whose every link and dataset was checked to stay inside it."""
     if text is None and chars is None:
         raise ValueError("a Keras file holds no vocabulary: give the text the model was trained on "
                          "(text=..., --text) or its characters in id order (chars=..., --chars)")
@@ -60,83 +67,151 @@ def from_keras_bytes(data: bytes, filename: str, text: str | None = None,
         raise ValueError(f"{filename}: expected the file's bytes, got {type(data).__name__}")
     if len(data) > MAX_FILE_BYTES:
         raise ValueError(f"{filename} is too large for the seed's model (limit {MAX_FILE_BYTES:,} bytes)")
-    config, weights, version = read_file(bytes(data), filename)
-    fields, names = read_architecture(config)
+    container = open_container(bytes(data), filename)
+    fields, names = read_architecture(container.config)
     vocab_size = fields.pop("vocab_size")
     baby = BabyLanguageModel(text, chars=chars, **fields)  # builds and checks the vocabulary
     if len(baby.vocab) != vocab_size:
         given = f"{len(baby.vocab)} were given" if chars is not None else f"the text uses {len(baby.vocab)}"
         raise ValueError(f"the Keras model knows {vocab_size} characters but {given}: give the exact "
                          "text it was trained on, or its characters in id order")
+    shapes = expected_shapes(names, baby.config)
+    weights = damaged_is_valueerror(filename, lambda: container.read_weights(shapes))
     model = CharLSTM(baby.config)
     model.load_state_dict(map_weights(weights, names, baby.config))
     baby.model = model.eval()
-    baby.training_summary = {"imported_from": filename, "keras_version": version}
+    baby.training_summary = {"imported_from": filename, "keras_version": container.version}
     return baby
 
 
 # --- reading the file ---------------------------------------------------------------------------
-def read_file(data: bytes, filename: str) -> tuple[dict, dict[str, list[np.ndarray]], str]:
-    """Bytes -> (model config, {layer name: its weight arrays in Keras' order}, Keras version)."""
+def damaged_is_valueerror(filename: str, read):
+    """Run `read()`; the errors a damaged zip or HDF5 file raises become one ValueError line."""
     try:
-        if data.startswith(ZIP_MAGIC):
-            return read_keras_zip(data)
-        if data.startswith(HDF5_MAGIC):
-            return read_legacy_h5(data)
+        return read()
     except (OSError, KeyError, RuntimeError, TypeError, EOFError, zipfile.BadZipFile, zlib.error) as err:
         reason = str(err.args[0] if err.args else type(err).__name__).splitlines()[0]
         raise ValueError(f"cannot read {filename}: the file is damaged or truncated ({reason})") from None
-    raise ValueError(f"{filename} is not a Keras model: expected a .keras archive (zip) "
-                     "or a legacy HDF5 .h5 file")
 
 
-def read_keras_zip(data: bytes):
+class Container:
+    """A Keras file with its config read and nothing else: `read_weights` reads the arrays later,
+    once the config has said exactly which arrays of which shapes to expect."""
+
+    def __init__(self, config: dict, version: str, layout: str, h5_bytes):
+        self.config, self.version, self.layout = config, version, layout
+        self._h5_bytes = h5_bytes  # bytes, or a function of the size budget returning them
+
+    def read_weights(self, shapes: dict[str, list[tuple]]) -> dict[str, list[np.ndarray]]:
+        data = self._h5_bytes(budget(shapes)) if callable(self._h5_bytes) else self._h5_bytes
+        with h5safe.open_bytes(data) as f:
+            return read_layer_arrays(f, self.layout, shapes)
+
+
+def open_container(data: bytes, filename: str) -> Container:
+    """Bytes -> Container (config parsed, weights not yet read), told apart by content."""
+    def read():
+        if data.startswith(ZIP_MAGIC):
+            return open_keras_zip(data)
+        if data.startswith(HDF5_MAGIC):
+            return open_legacy_h5(data)
+        return None
+
+    container = damaged_is_valueerror(filename, read)
+    if container is None:
+        raise ValueError(f"{filename} is not a Keras model: expected a .keras archive (zip) "
+                         "or a legacy HDF5 .h5 file")
+    return container
+
+
+def open_keras_zip(data: bytes) -> Container:
     """Keras 3 archive: config.json, plus model.weights.h5 with layers/<name>/vars/<i>."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        names = set(archive.namelist())
-        for needed in ("config.json", "model.weights.h5"):
-            if needed not in names:
-                raise ValueError(f"not a Keras model: the .keras archive has no {needed}")
-        if any(info.file_size > MAX_FILE_BYTES for info in archive.infolist()):
-            raise ValueError(f"the .keras archive unpacks to more than {MAX_FILE_BYTES:,} bytes")
-        config = parse_json(archive.read("config.json"), "config.json")
-        meta = archive.read("metadata.json") if "metadata.json" in names else b"{}"
-        version = str(parse_json(meta, "metadata.json").get("keras_version", "unknown"))
-        weights_file = archive.read("model.weights.h5")
-    with h5py.File(io.BytesIO(weights_file), "r") as f:
-        if not isinstance(f.get("layers"), h5py.Group):
-            raise ValueError("not a Keras model: model.weights.h5 has no 'layers' group")
-        # An LSTM keeps its arrays one level down, in layers/<name>/cell/vars.
-        weights = {name: h5_vars(group) + (h5_vars(group["cell"]) if "cell" in group else [])
-                   for name, group in f["layers"].items()}
-    return config, weights, version
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    infos = {info.filename: info for info in archive.infolist()}
+    for needed in ("config.json", "model.weights.h5"):
+        if needed not in infos:
+            raise ValueError(f"not a Keras model: the .keras archive has no {needed}")
+    for name, limit in (("config.json", MAX_CONFIG_BYTES), ("metadata.json", MAX_CONFIG_BYTES)):
+        if name in infos and infos[name].file_size > limit:
+            raise ValueError(f"not a Keras model: its {name} unpacks to {infos[name].file_size:,} bytes "
+                             f"(a model's is a few KB; the limit is {limit:,})")
+    config = parse_json(archive.read("config.json"), "config.json")
+    meta = archive.read("metadata.json") if "metadata.json" in infos else b"{}"
+    version = str(parse_json(meta, "metadata.json").get("keras_version", "unknown"))[:40]
+
+    def weights_file(limit: int) -> bytes:
+        size = infos["model.weights.h5"].file_size
+        if size > limit:
+            raise ValueError(f"model.weights.h5 unpacks to {size:,} bytes, more than the {limit:,} a "
+                             "model of this config can need: refused")
+        return archive.read("model.weights.h5")
+
+    return Container(config, version, "keras", weights_file)
 
 
-def h5_vars(group: h5py.Group) -> list[np.ndarray]:
-    found = group.get("vars")
-    if not isinstance(found, h5py.Group):
-        return []
-    return [read_array(found[key]) for key in sorted(found, key=lambda k: int(k) if k.isdigit() else -1)]
-
-
-def read_array(item) -> np.ndarray:
-    if not isinstance(item, h5py.Dataset) or item.size > MAX_ARRAY_ELEMENTS:
-        raise ValueError(f"not a Keras model: {item.name} is not a weight array of a sensible size")
-    return np.asarray(item)
-
-
-def read_legacy_h5(data: bytes):
+def open_legacy_h5(data: bytes) -> Container:
     """Legacy .h5: a model_config attribute, and model_weights/<name> listing its weight_names."""
-    with h5py.File(io.BytesIO(data), "r") as f:
-        if "model_config" not in f.attrs:
+    with h5safe.open_bytes(data) as f:
+        raw = h5safe.small_attr(f, "model_config", max_items=1)
+        if raw is None:
             raise ValueError("not a whole Keras model: this .h5 has no model_config (a weights-only "
                              "file?); save the model with model.save(...)")
-        config = parse_json(f.attrs["model_config"], "model_config")
-        version = as_str(f.attrs.get("keras_version", "unknown"))
-        root = f["model_weights"] if "model_weights" in f else f
-        weights = {name: [read_array(group[as_str(w)]) for w in group.attrs.get("weight_names", [])]
-                   for name, group in root.items() if isinstance(group, h5py.Group)}
-    return config, weights, version
+        config = parse_json(raw, "model_config")
+        version = as_str(h5safe.small_attr(f, "keras_version", "unknown", max_items=1))[:40]
+    return Container(config, version, "h5", data)
+
+
+def read_layer_arrays(f, layout: str, shapes: dict[str, list[tuple]]) -> dict[str, list[np.ndarray]]:
+    """{layer name: its arrays} for exactly the layers and shapes the config names; refuses a file
+    holding any other array outside the optimizer's state (which is never read)."""
+    if layout == "keras":
+        root, optimizer = h5safe.group_at(f, "layers"), "/optimizer/"
+        if root is None:
+            raise ValueError("not a Keras model: model.weights.h5 has no 'layers' group")
+    else:
+        root, optimizer = h5safe.group_at(f, "model_weights") or f, "/optimizer_weights/"
+    datasets = {}
+    for name in shapes:
+        group = h5safe.group_at(root, name)
+        if group is None:
+            raise ValueError(f"the file has no weights for layer {name!r}")
+        datasets[name] = layer_datasets(group, layout, name)
+    wanted = {d.name for found in datasets.values() for d in found}
+    present: list[str] = []
+    f.visititems(lambda path, obj: present.append(obj.name) if isinstance(obj, h5py.Dataset) else None)
+    extra = [p for p in present if p not in wanted and not p.startswith(optimizer)]
+    if extra:
+        raise ValueError(f"the file holds {len(extra)} array(s) its config does not name (first: {extra[0]}): "
+                         "a seed model has none, so it is refused")
+    arrays = {}
+    for name, found in datasets.items():
+        got = [tuple(d.shape) for d in found]
+        if got != shapes[name]:
+            raise ValueError(f"layer {name!r} holds weights of shapes {got}, its config needs {shapes[name]}")
+        arrays[name] = [h5safe.read_array(d, shape, f"layer {name!r} weight {k}")
+                        for k, (d, shape) in enumerate(zip(found, shapes[name]))]
+    return arrays
+
+
+def layer_datasets(group, layout: str, name: str) -> list:
+    """A layer's datasets in Keras' order, found without following any link."""
+    if layout == "keras":
+        # An LSTM keeps its arrays one level down, in layers/<name>/cell/vars.
+        found = []
+        for path in ("vars", "cell/vars"):
+            holder = h5safe.group_at(group, path.split("/")[0])
+            if holder is not None and path == "cell/vars":
+                holder = h5safe.group_at(holder, "vars")
+            if holder is None:
+                continue
+            keys = sorted((k for k in holder.keys() if k.isdigit()), key=int)
+            found += [h5safe.dataset_at(holder, k) for k in keys]
+        return [d for d in found if d is not None]
+    weight_names = h5safe.small_attr(group, "weight_names", [], max_items=16)
+    found = [h5safe.dataset_at(group, as_str(w)) for w in np.asarray(weight_names).ravel()]
+    if any(d is None for d in found):
+        raise ValueError(f"layer {name!r} lists a weight the file does not hold as a plain array")
+    return found
 
 
 def as_str(value) -> str:
@@ -146,11 +221,29 @@ def as_str(value) -> str:
 def parse_json(raw, where: str) -> dict:
     try:
         parsed = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError, TypeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, TypeError, RecursionError):
         raise ValueError(f"not a Keras model: its {where} is not valid JSON") from None
     if not isinstance(parsed, dict):
         raise ValueError(f"not a Keras model: its {where} is not a JSON object")
     return parsed
+
+
+def expected_shapes(names: dict, config) -> dict[str, list[tuple]]:
+    """{layer name: the shapes of its arrays, in Keras' order}, as the config implies."""
+    V, E, H = config.vocab_size, config.embedding_dim, config.hidden_size
+    shapes = {names["embedding"]: [(V, E)]}
+    for k, name in enumerate(names["lstm"]):
+        shapes[name] = [(E if k == 0 else H, 4 * H), (H, 4 * H), (4 * H,)]
+    shapes[names["dense"]] = [(H, V), (V,)]
+    return shapes
+
+
+def budget(shapes: dict[str, list[tuple]]) -> int:
+    """The most bytes a weights file of these shapes can need: float64 weights plus Adam's two
+    float64 slots per weight, plus 16 MiB (HDF5's bookkeeping, and room for a misfit file to get
+    the clearer message about its shapes)."""
+    n = sum(int(np.prod(shape)) for layer in shapes.values() for shape in layer)
+    return 3 * 8 * n + 16 * 1024 * 1024
 
 
 # --- checking the architecture ------------------------------------------------------------------
@@ -165,7 +258,8 @@ def read_architecture(config: dict) -> tuple[dict, dict]:
 def _read_architecture(config: dict) -> tuple[dict, dict]:
     kind = config.get("class_name")
     if kind != "Sequential":
-        raise ValueError(f"the Keras model is a {kind}, not the seed's Sequential model ({SHAPE})")
+        raise ValueError(f"the Keras model is a {shown(kind, quote=False)}, not the seed's Sequential "
+                         f"model ({SHAPE})")
     inner = config["config"]
     layers = inner if isinstance(inner, list) else inner["layers"]  # very old Keras: a bare list
     seq_length, rates, stack = None, [], []
@@ -175,15 +269,20 @@ def _read_architecture(config: dict) -> tuple[dict, dict]:
         if kind == "InputLayer":
             continue
         if kind == "Dropout":
-            rates.append(float(cfg.get("rate", DEFAULT_DROPOUT)))
+            rate = cfg.get("rate", DEFAULT_DROPOUT)
+            if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+                raise ValueError(f"Dropout {shown(cfg.get('name'))} has rate={shown(rate)}: "
+                                 "a Dropout rate is a number from 0 up to 1")
+            rates.append(float(rate))
         elif kind in ("Embedding", "LSTM", "Dense"):
             stack.append((kind, cfg))
         else:
-            raise ValueError(f"layer {cfg.get('name')!r} is a {kind}: babylm maps only {SHAPE}")
+            raise ValueError(f"layer {shown(cfg.get('name'))} is a {shown(kind, quote=False)}: "
+                             f"babylm maps only {SHAPE}")
     kinds = [kind for kind, _ in stack]
     if kinds[:1] != ["Embedding"] or kinds[-1:] != ["Dense"] or any(k != "LSTM" for k in kinds[1:-1]):
-        shown = " -> ".join(f"{kind}({cfg.get('name')})" for kind, cfg in stack)
-        raise ValueError(f"the layers are {shown or 'none'}: babylm maps only {SHAPE}")
+        layout = " -> ".join(f"{kind}({shown(cfg.get('name'), quote=False)})" for kind, cfg in stack)
+        raise ValueError(f"the layers are {layout or 'none'}: babylm maps only {SHAPE}")
     embedding, lstms, dense = stack[0][1], [cfg for _, cfg in stack[1:-1]], stack[-1][1]
     if not 1 <= len(lstms) <= 3:
         raise ValueError(f"the model has {len(lstms)} LSTM layers: babylm maps 1 to 3")
@@ -192,23 +291,37 @@ def _read_architecture(config: dict) -> tuple[dict, dict]:
     for cfg in lstms:
         for key, want in LSTM_SETTINGS.items():
             if cfg.get(key, want) != want:
-                raise ValueError(f"LSTM {cfg.get('name')!r} has {key}={cfg[key]!r}: "
+                raise ValueError(f"LSTM {shown(cfg.get('name'))} has {key}={shown(cfg[key])}: "
                                  f"babylm's LSTM has {want!r}")
     sizes = [cfg["units"] for cfg in lstms]
     if len(set(sizes)) != 1:
-        raise ValueError(f"the LSTM layers have different sizes {sizes}: babylm uses one hidden size")
+        raise ValueError(f"the LSTM layers have different sizes {shown(sizes)}: babylm uses one hidden size")
     if dense.get("activation") not in DENSE_ACTIVATIONS or not dense.get("use_bias", True):
-        raise ValueError(f"the Dense layer {dense.get('name')!r} has activation={dense.get('activation')!r}, "
-                         f"use_bias={dense.get('use_bias')!r}: babylm needs softmax (or linear) with a bias")
+        raise ValueError(f"the Dense layer {shown(dense.get('name'))} has activation="
+                         f"{shown(dense.get('activation'))}, use_bias={shown(dense.get('use_bias'))}: "
+                         "babylm needs softmax (or linear) with a bias")
     if dense["units"] != embedding["input_dim"]:
-        raise ValueError(f"the Dense layer predicts {dense['units']} characters but the Embedding "
-                         f"reads {embedding['input_dim']}: they must be the same vocabulary")
+        raise ValueError(f"the Dense layer predicts {shown(dense['units'])} characters but the Embedding "
+                         f"reads {shown(embedding['input_dim'])}: they must be the same vocabulary")
     fields = dict(vocab_size=embedding["input_dim"], embedding_dim=embedding["output_dim"],
                   hidden_size=sizes[0], num_layers=len(lstms),
                   dropout=rates[0] if rates else DEFAULT_DROPOUT,
                   seq_length=seq_length or DEFAULT_SEQ_LENGTH)
     names = {"embedding": embedding["name"], "lstm": [cfg["name"] for cfg in lstms], "dense": dense["name"]}
+    every = [cfg["name"] for _, cfg in stack]
+    for name in every:
+        if not isinstance(name, str) or not LAYER_NAME.fullmatch(name):
+            raise ValueError(f"layer name {shown(name)} is not a plain Keras layer name")
+    if len(set(every)) != len(every):
+        raise ValueError(f"two layers share a name ({', '.join(every)}): the weights would be ambiguous")
     return fields, names
+
+
+def shown(value, quote: bool = True, limit: int = 60) -> str:
+    """A config value for a one-line message: repr (or str), cut short."""
+    text = repr(value) if quote or not isinstance(value, str) else value
+    text = text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def fixed_length(cfg: dict) -> int | None:

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from babylm import BabyLanguageModel
 from babylm.checkpoint import to_bytes
+from hostile_files import keras_fixtures
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 # One script that can show any page, so one AppTest session can visit several of them.
@@ -147,9 +148,7 @@ def test_uploading_a_checkpoint_makes_it_the_active_model(app, tmp_path):
 
 
 def test_keras_upload_needs_its_training_text(app):
-    keras = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "keras" / "seed_rhymes.keras"
-    if not keras.exists():
-        pytest.skip("the shared Keras fixtures are not beside this checkout")
+    keras = keras_fixtures() / "seed_rhymes.keras"  # fails, not skips, under CI=true
     visit(app, "model")
     app.file_uploader[0].set_value(("seed.keras", keras.read_bytes(), "application/octet-stream"))
     app.run()
