@@ -88,6 +88,9 @@ def from_bytes(data: bytes) -> tuple[CharLSTM, Vocab, dict]:
     meta = read_metadata(data)
     try:
         vocab = Vocab(tuple(meta["vocab"]))
+    except (KeyError, TypeError, ValueError) as err:
+        raise ValueError(f"checkpoint description is malformed: its vocabulary ({err})") from None
+    try:
         config = ModelConfig(**meta["config"])
     except (KeyError, TypeError) as err:
         raise ValueError(f"checkpoint description is incomplete or malformed ({err})") from None
