@@ -3,8 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+N ?= 2
+NGINX_PORT ?=
 
-.PHONY: run test bench pretrained clean
+.PHONY: run test bench pretrained clean replicas replicas-stop nginx-conf
 
 run: $(VENV)/.installed
 	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT)
@@ -19,6 +21,18 @@ bench: $(VENV)/.dev-installed
 # Rebuild the shipped model, assets/pretrained.safetensors, from the baby-talk corpus.
 pretrained: $(VENV)/.installed
 	$(BIN)/python -m babylm train --seed 0 --out assets/pretrained.safetensors
+
+# Serving a school: N replicas on ports PORT, PORT+1, ... in the foreground (Ctrl-C or
+# `make replicas-stop` ends them all); NGINX_PORT=8080 also runs nginx in front with sticky routing.
+replicas: $(VENV)/.installed
+	$(BIN)/python -m deploy.school --replicas $(N) --port $(PORT) $(if $(NGINX_PORT),--nginx-port $(NGINX_PORT))
+
+replicas-stop:
+	$(BIN)/python -m deploy.school --stop
+
+# The nginx site config for N replicas, for /etc/nginx/conf.d/babylm.conf.
+nginx-conf:
+	@$(BIN)/python -m deploy.school --print-nginx --replicas $(N) --port $(PORT) --nginx-port $(or $(NGINX_PORT),80)
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -13,8 +13,9 @@ from babylm.checkpoint import from_bytes, to_bytes
 from babylm.figures import loss_figure, visible
 
 from . import state
+from .limits import LIMITS
 
-MAX_UPLOAD_MB = 20
+MAX_UPLOAD_MB = LIMITS.max_upload_mb
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

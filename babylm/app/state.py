@@ -3,7 +3,6 @@ model, and the server-wide limit on concurrent trainers."""
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass, field
 
@@ -12,7 +11,9 @@ import streamlit as st
 from babylm import BabyLanguageModel
 from babylm.checkpoint import weights_digest
 
-MAX_TRAINERS = int(os.environ.get("BABYLM_MAX_TRAINERS", "2"))
+from .limits import LIMITS
+
+MAX_TRAINERS = LIMITS.max_trainers
 
 
 @dataclass

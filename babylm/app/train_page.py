@@ -17,10 +17,11 @@ from babylm.data import MAX_CORPUS_CHARS, check_corpus
 from babylm.figures import loss_figure
 
 from . import state
+from .limits import LIMITS
 
 REFRESH_SECONDS = 0.4  # how often the page redraws while training
 SAMPLE_SECONDS = 3.0  # how often a fresh sample is written
-MAX_UPLOAD_MB = 2
+MAX_UPLOAD_MB = LIMITS.max_corpus_upload_mb
 SOURCES = {"baby": "Baby talk (built in)", "paste": "Paste text", "upload": "Upload a .txt file"}
 
 
