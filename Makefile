@@ -6,7 +6,7 @@ PORT ?= 8501
 N ?= 2
 NGINX_PORT ?=
 
-.PHONY: run test bench pretrained clean replicas replicas-stop nginx-conf
+.PHONY: run test bench pretrained memory-game memory-models clean replicas replicas-stop nginx-conf
 
 run: $(VENV)/.installed
 	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT)
@@ -33,6 +33,15 @@ replicas-stop:
 # The nginx site config for N replicas, for /etc/nginx/conf.d/babylm.conf.
 nginx-conf:
 	@$(BIN)/python -m deploy.school --print-nginx --replicas $(N) --port $(PORT) --nginx-port $(or $(NGINX_PORT),80)
+
+# The memory game (assets/memory_game.txt): "me see kitty ... it say meow", fillers 0-120 characters.
+memory-game: $(VENV)/.installed
+	$(BIN)/python -m babylm.memory_game --out assets/memory_game.txt
+
+# Train the three shipped memory models (assets/memory-{lstm,gru,rnn}.safetensors) on the game and
+# measure their memory reach (bench/results/memory.json); see bench/memory_models.py.
+memory-models: memory-game
+	$(BIN)/python bench/memory_models.py
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

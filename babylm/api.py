@@ -25,16 +25,20 @@ from .model import CharLSTM, ModelConfig
 from .train import Progress, TrainConfig, stateful_loss, train_iter
 
 PRETRAINED = ASSETS / "pretrained.safetensors"
+# Every shipped model by name; the memory models are rebuilt by `make memory-models`.
+PRETRAINED_FILES = {"baby": PRETRAINED, **{f"memory-{cell}": ASSETS / f"memory-{cell}.safetensors"
+                                           for cell in ("lstm", "gru", "rnn")}}
 _TRAIN_FIELDS = {f.name for f in fields(TrainConfig)}
 
 
 class BabyLanguageModel:
-    """A character-level LSTM language model: build, train, generate, look inside, save."""
+    """A character-level language model (LSTM, GRU or simple RNN): build, train, generate, look
+    inside, save."""
 
     def __init__(self, text: str | None = None, *, chars=None, **config):
         """`text` is the training corpus; the vocabulary is `sorted(set(text))` unless `chars`
         gives it. `config` takes ModelConfig fields (embedding_dim, hidden_size, num_layers,
-        dropout, seq_length)."""
+        dropout, seq_length, cell="lstm" | "gru" | "rnn")."""
         if text is None and chars is None:
             raise ValueError("give a training text or the list of characters (chars=...)")
         self.text = check_corpus(text) if text is not None else None
@@ -175,13 +179,26 @@ class BabyLanguageModel:
 
         return from_keras(path, text=text, chars=chars)
 
-    @classmethod
-    def pretrained(cls) -> "BabyLanguageModel":
-        """The model shipped in assets/, trained on BABY_DATASET."""
-        from .data import BABY_DATASET
+    @staticmethod
+    def pretrained_names() -> list[str]:
+        """Names `pretrained` takes: "baby" (the baby-talk model, the default) and the memory-game
+        models "memory-lstm", "memory-gru", "memory-rnn" (see `make memory-models`)."""
+        return list(PRETRAINED_FILES)
 
-        baby = cls.load(PRETRAINED)
-        baby.text = BABY_DATASET
+    @classmethod
+    def pretrained(cls, name: str = "baby") -> "BabyLanguageModel":
+        """A model shipped in assets/: "baby" was trained on BABY_DATASET, the memory models on
+        the memory game (assets/memory_game.txt)."""
+        if name not in PRETRAINED_FILES:
+            raise ValueError(f"no pretrained model named {name!r}: choose one of "
+                             f"{', '.join(PRETRAINED_FILES)}")
+        baby = cls.load(PRETRAINED_FILES[name])
+        if name == "baby":
+            from .data import BABY_DATASET
+
+            baby.text = BABY_DATASET
+        else:
+            baby.text = (ASSETS / "memory_game.txt").read_text(encoding="utf-8")
         return baby
 
     def __repr__(self) -> str:

@@ -11,9 +11,9 @@ import json
 import sys
 from pathlib import Path
 
-from .api import PRETRAINED, BabyLanguageModel
+from .api import PRETRAINED, PRETRAINED_FILES, BabyLanguageModel
 from .data import BABY_DATASET, read_text
-from .model import ModelConfig
+from .model import CELLS, ModelConfig
 from .train import TrainConfig
 
 DEFAULTS = TrainConfig()
@@ -25,7 +25,7 @@ def cmd_train(args) -> None:
 
     text = read_text(args.corpus) if args.corpus else BABY_DATASET
     baby = BabyLanguageModel(text, embedding_dim=args.embedding, hidden_size=args.hidden,
-                             num_layers=args.layers, dropout=args.dropout)
+                             num_layers=args.layers, dropout=args.dropout, cell=args.cell)
     baby.build_model(seed=args.seed)
     settings = dict(epochs=args.epochs, learning_rate=args.lr, batch_size=args.batch_size,
                     chunk_length=args.chunk_length, patience=args.patience, seed=args.seed)
@@ -46,13 +46,15 @@ def cmd_train(args) -> None:
 
 
 def cmd_generate(args) -> None:
-    baby = BabyLanguageModel.load(args.model)
+    baby = (BabyLanguageModel.pretrained(args.model) if args.model in PRETRAINED_FILES
+            else BabyLanguageModel.load(args.model))
     print(baby.generate_text(args.prompt, length=args.length, temperature=args.temperature,
                              top_k=args.top_k, seed=args.seed, mode=args.mode))
 
 
 def cmd_info(args) -> None:
-    baby = BabyLanguageModel.load(args.model)
+    baby = (BabyLanguageModel.pretrained(args.model) if args.model in PRETRAINED_FILES
+            else BabyLanguageModel.load(args.model))
     summary = {
         "config": baby.config.to_dict(),
         "parameters": baby.model.num_parameters(),
@@ -89,6 +91,8 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--hidden", type=int, default=MODEL_DEFAULTS.hidden_size)
     t.add_argument("--layers", type=int, default=MODEL_DEFAULTS.num_layers)
     t.add_argument("--dropout", type=float, default=MODEL_DEFAULTS.dropout)
+    t.add_argument("--cell", choices=list(CELLS), default=MODEL_DEFAULTS.cell,
+                   help="recurrent cell: lstm (the seed's), gru, or rnn (a simple tanh RNN)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(run=cmd_train)
@@ -100,11 +104,13 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--top-k", type=int, default=None)
     g.add_argument("--seed", type=int, default=None)
     g.add_argument("--mode", choices=["stateful", "window"], default="stateful")
-    g.add_argument("--model", default=str(PRETRAINED), help="checkpoint (default: the pretrained model)")
+    g.add_argument("--model", default=str(PRETRAINED),
+                   help="checkpoint file, or a shipped model's name: " + ", ".join(PRETRAINED_FILES)
+                   + " (default: the pretrained baby-talk model)")
     g.set_defaults(run=cmd_generate)
 
     i = sub.add_parser("info", help="describe a checkpoint")
-    i.add_argument("model")
+    i.add_argument("model", help="checkpoint file or a shipped model's name")
     i.set_defaults(run=cmd_info)
 
     k = sub.add_parser("import-keras", help="convert the seed's Keras model (.keras or .h5)")

@@ -89,6 +89,44 @@ def test_pretrained_round_trip_through_the_api(pretrained, tmp_path):
     assert again.generate_text("me ", 80, seed=3) == pretrained.generate_text("me ", 80, seed=3)
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_every_cell_round_trips_with_its_cell_named(cell, tmp_path):
+    torch.manual_seed(1)
+    model = CharLSTM(ModelConfig(vocab_size=len(VOCAB), embedding_dim=8, hidden_size=16, num_layers=2,
+                                 cell=cell)).eval()
+    path = checkpoint.save(tmp_path / f"{cell}.safetensors", model, VOCAB, TRAINING)
+    assert header_meta(path.read_bytes())["config"]["cell"] == cell
+    again, vocab, _ = checkpoint.load(path)
+    assert again.config == model.config and again.config.cell == cell
+    assert set(again.state_dict()) == set(model.state_dict())
+    assert all(k.startswith((f"{cell}.", "embedding.", "head.")) for k in again.state_dict())
+    assert torch.equal(probs_of(again), probs_of(model))
+
+
+def test_a_checkpoint_from_before_cells_loads_as_an_lstm(tmp_path):
+    """The shipped assets/pretrained.safetensors predates the cell setting: no "cell" in its config."""
+    assert "cell" not in header_meta(PRETRAINED.read_bytes())["config"]
+    model, _, _ = checkpoint.load(PRETRAINED)
+    assert model.config.cell == "lstm" and model.internal_names == ("h", "c", "i", "f", "g", "o")
+    # and a re-save now names its cell
+    path = checkpoint.save(tmp_path / "again.safetensors", model, checkpoint.load(PRETRAINED)[1])
+    assert header_meta(path.read_bytes())["config"]["cell"] == "lstm"
+
+
+def test_a_cell_mismatch_between_config_and_weights_is_refused(good_bytes, tmp_path):
+    path = tmp_path / "gru-claims.safetensors"
+    path.write_bytes(rewrite(good_bytes, edit_meta=lambda m: m["config"].update(cell="gru")))
+    with pytest.raises(ValueError, match="do not fit the model"):
+        checkpoint.load(path)
+
+
+def test_an_unknown_cell_is_refused(good_bytes, tmp_path):
+    path = tmp_path / "transformer.safetensors"
+    path.write_bytes(rewrite(good_bytes, edit_meta=lambda m: m["config"].update(cell="transformer")))
+    with pytest.raises(ValueError, match="cell must be one of"):
+        checkpoint.load(path)
+
+
 def test_saved_training_summary_survives_a_round_trip(tmp_path, tiny_corpus):
     baby = BabyLanguageModel(tiny_corpus, embedding_dim=8, hidden_size=16, num_layers=1)
     baby.build_model()
