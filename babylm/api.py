@@ -182,8 +182,9 @@ class BabyLanguageModel:
     @staticmethod
     def pretrained_names() -> list[str]:
         """Names `pretrained` takes: "baby" (the baby-talk model, the default) and the memory-game
-        models "memory-lstm", "memory-gru", "memory-rnn" (see `make memory-models`)."""
-        return list(PRETRAINED_FILES)
+        models "memory-lstm", "memory-gru", "memory-rnn" (see `make memory-models`); only those
+        whose file is in assets/."""
+        return [name for name, path in PRETRAINED_FILES.items() if path.is_file()]
 
     @classmethod
     def pretrained(cls, name: str = "baby") -> "BabyLanguageModel":
