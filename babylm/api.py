@@ -17,11 +17,13 @@ from typing import Iterator
 
 import torch
 
+from .analysis import UnitProperties, UnitReading, contrast, read_unit, saliency, unit_properties
 from .checkpoint import load as load_checkpoint
 from .checkpoint import save as save_checkpoint
 from .data import ASSETS, Vocab, check_corpus, encode_tensor
 from .generate import Step, generate_steps, generate_text, read_window
 from .model import CharLSTM, ModelConfig
+from .trace import Trace, trace_text
 from .train import Progress, TrainConfig, stateful_loss, train_iter
 
 PRETRAINED = ASSETS / "pretrained.safetensors"
@@ -29,6 +31,7 @@ PRETRAINED = ASSETS / "pretrained.safetensors"
 PRETRAINED_FILES = {"baby": PRETRAINED, **{f"memory-{cell}": ASSETS / f"memory-{cell}.safetensors"
                                            for cell in ("lstm", "gru", "rnn")}}
 _TRAIN_FIELDS = {f.name for f in fields(TrainConfig)}
+CORPUS_STRETCH = 2_000  # characters of the training text a unit is read over by default
 
 
 class BabyLanguageModel:
@@ -153,6 +156,39 @@ class BabyLanguageModel:
         if not isinstance(text, str) or len(text) < 2:
             raise ValueError("evaluate needs a text of at least 2 characters")
         return stateful_loss(self._ready(), encode_tensor(self.vocab, text), batch_size=1)
+
+    def trace(self, text: str, mode: str = "stateful") -> Trace:
+        """The model reads `text` (from a zero state): every step's probabilities and internals."""
+        return trace_text(self._ready(), self.vocab, text, mode=mode)
+
+    def contrast(self, prompt_a: str, prompt_b: str, continuation: str, state: str = "c",
+                 top: int | None = None) -> list[tuple[int, int, float]]:
+        """Units ranked by how differently they carry `continuation` after each prompt:
+        (layer, unit, score) best first, numbered from 1 (see babylm.analysis.contrast)."""
+        return contrast(self._ready(), self.vocab, prompt_a, prompt_b, continuation, state=state, top=top)
+
+    def saliency(self, text: str, mode: str = "stateful"):
+        """(N-1, N-1): row t says how much predicting text[t+1] leans on each character read so far
+        (see babylm.analysis.saliency)."""
+        return saliency(self._ready(), self.vocab, text, mode=mode)
+
+    def _stretch(self, text: str | None) -> str:
+        if text is not None:
+            return text
+        if self.text is None:
+            raise ValueError("this model has no training text attached: pass text=...")
+        return self.text[: self.text.rfind("\n", 0, CORPUS_STRETCH) + 1] or self.text[:CORPUS_STRETCH]
+
+    def unit_properties(self, text: str | None = None, state: str = "c") -> UnitProperties:
+        """Every unit's correlation with simple named properties of `text` (by default the start of
+        the training text); `.describe(layer, unit)` -> "best match: inside a word (r = 0.83)"."""
+        return unit_properties(self._ready(), self.vocab, self._stretch(text), state=state)
+
+    def read_unit(self, layer: int, unit: int, text: str | None = None, state: str = "c",
+                  k: int = 5) -> UnitReading:
+        """One unit's value over `text` (by default the start of the training text), with the k
+        contexts where it is most and least active."""
+        return read_unit(self._ready(), self.vocab, self._stretch(text), layer, unit, state=state, k=k)
 
     # --- files ---------------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
