@@ -1,4 +1,4 @@
-"""Command line: `python -m babylm train | generate | info | import-keras`.
+"""Command line: `python -m babylm train | generate | export | info | import-keras`.
 
 Every subcommand drives the same package functions as the app. Bad input ends with one line on
 stderr ("babylm: error: ...") and exit status 2, never a traceback.
@@ -14,6 +14,7 @@ from pathlib import Path
 from .api import PRETRAINED, PRETRAINED_FILES, BabyLanguageModel
 from .data import BABY_DATASET, read_text
 from .model import CELLS, ModelConfig
+from .settings import GenerationSettings
 from .train import TrainConfig
 
 DEFAULTS = TrainConfig()
@@ -50,6 +51,22 @@ def cmd_generate(args) -> None:
             else BabyLanguageModel.load(args.model))
     print(baby.generate_text(args.prompt, length=args.length, temperature=args.temperature,
                              top_k=args.top_k, seed=args.seed, mode=args.mode))
+
+
+def cmd_export(args) -> None:
+    from .export import export
+    from .trace import trace_generation, trace_text
+
+    baby = (BabyLanguageModel.pretrained(args.model) if args.model in PRETRAINED_FILES
+            else BabyLanguageModel.load(args.model))
+    if args.text is not None:
+        trace = trace_text(baby.model, baby.vocab, args.text, mode=args.mode)
+    else:
+        settings = GenerationSettings(prompt=args.prompt, length=args.length, temperature=args.temperature,
+                                      top_k=args.top_k, seed=args.seed, mode=args.mode)
+        trace = trace_generation(baby.model, baby.vocab, settings)
+    path = export(trace, args.format, args.out, step=args.step, steps=args.steps, fps=args.fps)
+    print(f"wrote {path} ({args.format}, {len(trace)} steps in the run)")
 
 
 def cmd_info(args) -> None:
@@ -108,6 +125,28 @@ def parser() -> argparse.ArgumentParser:
                    help="checkpoint file, or a shipped model's name: " + ", ".join(PRETRAINED_FILES)
                    + " (default: the pretrained baby-talk model)")
     g.set_defaults(run=cmd_generate)
+
+    e = sub.add_parser("export", help="a generation as csv, json, png or gif",
+                       description="Generate (or read --text) and export the run: csv/json = every "
+                                   "number of every step; png = one step at 1920x1080; gif = a range "
+                                   "of steps.")
+    e.add_argument("--format", required=True, choices=["csv", "json", "png", "gif"])
+    e.add_argument("--out", required=True, help="file to write")
+    d = GenerationSettings()
+    e.add_argument("--prompt", default=d.prompt)
+    e.add_argument("--length", type=int, default=d.length)
+    e.add_argument("--temperature", type=float, default=d.temperature, help="0 = always the likeliest")
+    e.add_argument("--top-k", type=int, default=d.top_k, help="0 = all characters")
+    e.add_argument("--seed", type=int, default=d.seed)
+    e.add_argument("--mode", choices=["stateful", "window"], default=d.mode)
+    e.add_argument("--text", help="instead of generating, have the model read this text")
+    e.add_argument("--model", default=str(PRETRAINED),
+                   help="checkpoint file, or a shipped model's name: " + ", ".join(PRETRAINED_FILES)
+                   + " (default: the pretrained baby-talk model)")
+    e.add_argument("--step", type=int, help="png: the step to draw, from 1 (default: the last)")
+    e.add_argument("--steps", help="A:B, steps A to B from 1 (csv, json, gif)")
+    e.add_argument("--fps", type=float, default=4.0, help="gif: frames per second")
+    e.set_defaults(run=cmd_export)
 
     i = sub.add_parser("info", help="describe a checkpoint")
     i.add_argument("model", help="checkpoint file or a shipped model's name")
