@@ -11,6 +11,7 @@ lives in model / train / generate / checkpoint, which the app and the CLI also c
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import fields
 from pathlib import Path
 from typing import Iterator
@@ -18,6 +19,7 @@ from typing import Iterator
 import torch
 
 from .analysis import UnitProperties, UnitReading, contrast, read_unit, saliency, unit_properties
+from .checkpoint import CheckpointNotice
 from .checkpoint import load as load_checkpoint
 from .checkpoint import save as save_checkpoint
 from .data import ASSETS, Vocab, check_corpus, encode_tensor
@@ -204,7 +206,11 @@ class BabyLanguageModel:
 
     @classmethod
     def load(cls, path: str | Path) -> "BabyLanguageModel":
+        """A checkpoint saved by babylm; a training-summary field that is not what it claims to
+        be is dropped with a UserWarning naming it (the weights are checked, never dropped)."""
         model, vocab, meta = load_checkpoint(path)
+        for notice in meta["notices"]:
+            warnings.warn(notice, CheckpointNotice, stacklevel=2)
         return cls.from_parts(model, vocab, meta.get("training"))
 
     @classmethod

@@ -19,11 +19,17 @@ from safetensors.torch import save as st_save
 
 from .data import Vocab
 from .model import CharLSTM, ModelConfig
+from .summary import clean_summary
 
 FORMAT = "babylm-checkpoint"
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_HEADER_BYTES = 1024 * 1024
+KNOWN_FIELDS = {"format", "format_version", "config", "vocab", "training", "sha256"}
+
+
+class CheckpointNotice(UserWarning):
+    """Something in a checkpoint's description was dropped on loading (the weights never are)."""
 
 
 def weights_digest(state: dict[str, torch.Tensor]) -> str:
@@ -33,6 +39,16 @@ def weights_digest(state: dict[str, torch.Tensor]) -> str:
         tensor = state[name].detach().cpu().contiguous()
         digest.update(f"{name}|{tuple(tensor.shape)}|{tensor.dtype}|".encode())
         digest.update(tensor.view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
+    return digest.hexdigest()
+
+
+def model_digest(model, vocab: Vocab, training: dict | None = None) -> str:
+    """SHA-256 of everything that defines what a model does and what its file holds: weights,
+    vocabulary (same weights with another vocabulary write other text), the whole config
+    (seq_length changes window mode, cell the computation) and the training summary."""
+    described = {"config": model.config.to_dict(), "vocab": list(vocab.itos), "training": training or {}}
+    digest = hashlib.sha256(weights_digest(model.state_dict()).encode())
+    digest.update(json.dumps(described, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
 
@@ -82,20 +98,36 @@ def read_metadata(data: bytes) -> dict:
 
 
 def from_bytes(data: bytes) -> tuple[CharLSTM, Vocab, dict]:
-    """Checkpoint bytes -> (model in eval mode on CPU, vocab, metadata); ValueError if bad."""
+    """Checkpoint bytes -> (model in eval mode on CPU, vocab, metadata); ValueError if bad.
+
+    Every field of the description is checked, since the checksum covers only the weights: the
+    metadata returned has a clean training summary and `notices`, one line per field dropped."""
     if len(data) > MAX_FILE_BYTES:
         raise ValueError(f"checkpoint is too large ({len(data):,} bytes): the limit is {MAX_FILE_BYTES:,}")
     meta = read_metadata(data)
+    unknown = sorted(set(meta) - KNOWN_FIELDS)
+    if unknown:
+        raise ValueError(f"checkpoint description has fields babylm never writes ({', '.join(map(repr, unknown[:3]))}): "
+                         "it was not saved by babylm, or was edited")
+    if not isinstance(meta.get("vocab"), list):
+        raise ValueError("checkpoint description is malformed: its vocabulary is not a list of characters")
     try:
         vocab = Vocab(tuple(meta["vocab"]))
-    except (KeyError, TypeError, ValueError) as err:
+    except ValueError as err:
         raise ValueError(f"checkpoint description is malformed: its vocabulary ({err})") from None
+    if not isinstance(meta.get("config"), dict):
+        raise ValueError("checkpoint description is incomplete or malformed (its config is not a mapping)")
     try:
         config = ModelConfig(**meta["config"])
-    except (KeyError, TypeError) as err:
+    except TypeError as err:
         raise ValueError(f"checkpoint description is incomplete or malformed ({err})") from None
     if not isinstance(meta.get("training", {}), dict):
         raise ValueError("checkpoint description is malformed (its training summary is not a mapping)")
+    sha = meta.get("sha256")
+    if not isinstance(sha, str) or len(sha) != 64:
+        raise ValueError("checkpoint description is malformed: its sha256 is missing or not a SHA-256")
+    training, notices = clean_summary(meta.get("training"))
+    meta = dict(meta, training=training, notices=notices)
     if config.vocab_size != len(vocab):
         raise ValueError(f"checkpoint vocabulary has {len(vocab)} characters but the model expects "
                          f"{config.vocab_size}")
@@ -109,8 +141,12 @@ def from_bytes(data: bytes) -> tuple[CharLSTM, Vocab, dict]:
     expected = model.state_dict()
     missing, extra = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
     if missing or extra:
-        raise ValueError(f"checkpoint weights do not fit the model: missing {missing}, unexpected {extra}")
+        raise ValueError(f"checkpoint weights do not fit the model: missing {missing[:4]}, "
+                         f"unexpected {extra[:4]}" + (" and more" if len(missing) > 4 or len(extra) > 4 else ""))
     for name, tensor in state.items():
+        if tensor.dtype != torch.float32:
+            raise ValueError(f"checkpoint weight {name} is {str(tensor.dtype).removeprefix('torch.')}: "
+                             "babylm writes float32 weights and converts nothing silently")
         if tensor.shape != expected[name].shape:
             raise ValueError(f"checkpoint weight {name} has shape {tuple(tensor.shape)}, "
                              f"the config needs {tuple(expected[name].shape)}")

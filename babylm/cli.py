@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from pathlib import Path
 
 from .api import PRETRAINED, PRETRAINED_FILES, BabyLanguageModel
+from .checkpoint import CheckpointNotice
 from .data import BABY_DATASET, read_text
 from .model import CELLS, ModelConfig
 from .settings import GenerationSettings
@@ -164,7 +166,14 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        args.run(args)
+        with warnings.catch_warnings(record=True) as notes:
+            warnings.simplefilter("always")
+            args.run(args)
+        for note in notes:
+            if issubclass(note.category, CheckpointNotice):  # a summary field dropped on loading
+                print(f"babylm: note: {note.message}", file=sys.stderr)
+            else:
+                warnings.showwarning(note.message, note.category, note.filename, note.lineno)
     except (ValueError, OSError) as err:
         print(f"babylm: error: {err}", file=sys.stderr)
         return 2

@@ -174,3 +174,21 @@ def test_bad_configs_are_one_line_refusals(edit, match):
 def test_chars_that_are_not_text_are_refused(chars, match):
     with pytest.raises(ValueError, match=match):
         from_keras_bytes(SOURCES["keras"].read_bytes(), "m.keras", chars=chars)
+
+
+# --- cache keys: two models share a cache entry only when they would give the same answers --------
+def test_cache_keys_cover_vocabulary_config_and_summary():
+    import torch
+
+    from babylm import CharLSTM, ModelConfig, Vocab
+    from babylm.checkpoint import model_digest
+
+    torch.manual_seed(0)
+    model = CharLSTM(ModelConfig(vocab_size=3, embedding_dim=4, hidden_size=5, num_layers=1))
+    same = CharLSTM(ModelConfig(vocab_size=3, embedding_dim=4, hidden_size=5, num_layers=1, seq_length=40))
+    same.load_state_dict(model.state_dict())  # identical weights, another window length
+    abc, cba = Vocab(tuple("abc")), Vocab(tuple("cba"))
+    key = model_digest(model, abc)
+    assert key == model_digest(model, Vocab(tuple("abc")))
+    others = {model_digest(model, cba), model_digest(same, abc), model_digest(model, abc, {"epochs": 3})}
+    assert key not in others and len(others) == 3

@@ -10,7 +10,8 @@ import streamlit as st
 
 from babylm import BabyLanguageModel
 from babylm.checkpoint import from_bytes, to_bytes
-from babylm.figures import loss_figure, visible
+from babylm.figures import loss_figure
+from babylm.safe_text import md, plain, visible_char
 
 from . import state
 from .limits import LIMITS
@@ -26,15 +27,17 @@ def checkpoint_bytes(model_key: str, _baby: BabyLanguageModel) -> bytes:
 def describe(model: state.ActiveModel) -> None:
     baby = model.baby
     c = baby.config
-    st.subheader(model.label.capitalize())
+    st.subheader(model.label[:1].upper() + model.label[1:])
     cols = st.columns(4)
     cols[0].metric("Parameters", f"{baby.model.num_parameters():,}")
     cols[1].metric("LSTM layers × units", f"{c.num_layers} × {c.hidden_size}")
     cols[2].metric("Characters", len(baby.vocab))
-    best = baby.training_summary.get("best_val_loss")
-    cols[3].metric("Best validation loss", f"{best:.3f}" if best is not None else "—",
+    best = baby.training_summary.get("best_val_loss")  # a float or absent: checkpoint.py cleaned it
+    cols[3].metric("Best validation loss", f"{best:.3f}" if isinstance(best, float) else "—",
                    help="Mean cross-entropy in nats per character on held-out text.")
-    st.markdown("**Vocabulary:** " + " ".join(f"`{visible(ch)}`" for ch in baby.itos))
+    # Shown literally: a backtick or U+202E in a vocabulary must not restyle or reverse the page.
+    st.markdown("**Vocabulary** (␣ is a space, ⏎ a new line, U+… an invisible character):")
+    st.code(" ".join(visible_char(ch) for ch in baby.itos), language=None, wrap_lines=True)
     st.markdown(f"**Shape:** Embedding({c.embedding_dim}) → " +
                 " → ".join([f"LSTM({c.hidden_size})"] * c.num_layers) +
                 f" → Dropout({c.dropout:g}) → Dense({len(baby.vocab)}) + softmax; "
@@ -44,7 +47,7 @@ def describe(model: state.ActiveModel) -> None:
         with st.expander("Training record"):
             st.json(summary)
     curve = baby.training_summary.get("val_curve")
-    if curve:
+    if isinstance(curve, list) and curve:
         epochs, losses = zip(*curve)
         fig = loss_figure([], [], epochs, losses, height=280)
         st.plotly_chart(fig, key="model-val-curve")
@@ -54,10 +57,11 @@ def describe(model: state.ActiveModel) -> None:
                             "or with BabyLanguageModel.load(path).", on_click="ignore")
 
 
-def load_upload(upload, text: str) -> BabyLanguageModel:
-    """A model from an uploaded file; ValueError with a one-line reason if it can't be used."""
+def load_upload(upload, text: str, notices: list[str]) -> BabyLanguageModel:
+    """A model from an uploaded file; ValueError with a one-line reason if it can't be used.
+    What was dropped from a checkpoint's description is added to `notices`."""
     if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-        raise ValueError(f"{upload.name} is larger than {MAX_UPLOAD_MB} MB")
+        raise ValueError(f"{plain(upload.name)} is larger than {MAX_UPLOAD_MB} MB")
     data = upload.getvalue()
     if upload.name.lower().endswith((".keras", ".h5", ".hdf5")):
         if not text:
@@ -66,11 +70,14 @@ def load_upload(upload, text: str) -> BabyLanguageModel:
 
         return from_keras_bytes(data, upload.name, text=text)
     model, vocab, meta = from_bytes(data)
+    notices.extend(meta["notices"])
     return BabyLanguageModel.from_parts(model, vocab, meta.get("training"))
 
 
 def upload_section() -> None:
     st.subheader("Open a model")
+    for notice in st.session_state.pop("model_notices", []):  # from the upload just before the rerun
+        st.info(md(notice[:1].upper() + notice[1:] + "."), icon="ℹ️")
     upload = st.file_uploader(
         f"A babylm checkpoint (.safetensors) or a model saved by the seed's Keras script "
         f"(.keras, .h5), up to {MAX_UPLOAD_MB} MB", type=["safetensors", "keras", "h5"], key="model_upload")
@@ -82,13 +89,15 @@ def upload_section() -> None:
             text = text_file.getvalue().decode("utf-8", errors="replace")
     if upload is None or not st.button("Use this model", type="primary"):
         return
+    notices: list[str] = []
     try:
-        baby = load_upload(upload, text)
+        baby = load_upload(upload, text, notices)
     except ValueError as err:
-        st.error(f"Can't open {upload.name}: {err}. The current model is unchanged.", icon="⚠️")
+        st.error(md(f"Can't open {plain(upload.name)}: {err}. The current model is unchanged."), icon="⚠️")
         return
     source = "keras" if upload.name.lower().endswith((".keras", ".h5")) else "uploaded"
-    state.set_session_model(baby, f"uploaded model ({upload.name})", source)
+    state.set_session_model(baby, f"uploaded model ({md(plain(upload.name))})", source)
+    st.session_state["model_notices"] = notices
     st.rerun()
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from babylm import BabyLanguageModel
-from babylm.checkpoint import weights_digest
+from babylm.checkpoint import model_digest
 
 from .limits import LIMITS
 
@@ -18,10 +18,12 @@ MAX_TRAINERS = LIMITS.max_trainers
 
 @dataclass
 class ActiveModel:
-    """A model as the pages see it: the model, a name for people, and a key for caches."""
+    """A model as the pages see it: the model, a name for people, and a key for caches. The key
+    covers weights, vocabulary, config and training summary, so two sessions share a cached
+    generation or download only when their models would give the same one."""
 
     baby: BabyLanguageModel
-    label: str
+    label: str  # Markdown: a file name in it must already be escaped (safe_text.md(plain(name)))
     key: str
     source: str = field(default="pretrained")  # "pretrained", "trained", "uploaded", "keras"
 
@@ -29,12 +31,16 @@ class ActiveModel:
 @st.cache_resource(show_spinner="Loading the pretrained model…")
 def pretrained() -> ActiveModel:
     baby = BabyLanguageModel.pretrained()
-    return ActiveModel(baby, "pretrained baby-talk model", "pretrained:" + weights_digest(baby.model.state_dict()))
+    return ActiveModel(baby, "pretrained baby-talk model", "pretrained:" + cache_key(baby))
+
+
+def cache_key(baby: BabyLanguageModel) -> str:
+    return model_digest(baby.model, baby.vocab, baby.training_summary)
 
 
 def set_session_model(baby: BabyLanguageModel, label: str, source: str) -> ActiveModel:
     """Make `baby` this session's model and the active one. The pretrained model is untouched."""
-    model = ActiveModel(baby, label, f"{source}:" + weights_digest(baby.model.state_dict()), source)
+    model = ActiveModel(baby, label, f"{source}:" + cache_key(baby), source)
     st.session_state["session_model"] = model
     st.session_state["use_session_model"] = True
     return model

@@ -15,6 +15,7 @@ import streamlit as st
 from babylm import BABY_DATASET, BabyLanguageModel, TrainConfig
 from babylm.data import MAX_CORPUS_CHARS, check_corpus
 from babylm.figures import loss_figure
+from babylm.safe_text import md, plain
 
 from . import state
 from .limits import LIMITS
@@ -47,15 +48,15 @@ def corpus_input() -> tuple[str | None, str]:
             st.info("Choose a text file to train on.")
             return None, ""
         if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-            st.error(f"{upload.name} is {upload.size / 1e6:.1f} MB: the limit is {MAX_UPLOAD_MB} MB. "
+            st.error(f"{md(plain(upload.name))} is {upload.size / 1e6:.1f} MB: the limit is {MAX_UPLOAD_MB} MB. "
                      "Upload a shorter file.", icon="⚠️")
             return None, ""
         try:
             text = upload.getvalue().decode("utf-8")
         except UnicodeDecodeError:
-            st.error(f"{upload.name} is not UTF-8 text: save it as UTF-8 and upload it again.", icon="⚠️")
+            st.error(f"{md(plain(upload.name))} is not UTF-8 text: save it as UTF-8 and upload it again.", icon="⚠️")
             return None, ""
-        name = upload.name
+        name = md(plain(upload.name))  # shown as Markdown in the model's label: made literal
     if not text:
         return None, ""
     try:
