@@ -28,16 +28,24 @@ def make_generator(seed: int | None) -> torch.Generator:
     return generator
 
 
-def sample(logits: torch.Tensor, temperature: float, top_k: int | None,
-           generator: torch.Generator) -> int:
-    """logits (V,) -> one character id. Temperature 0 is greedy (argmax)."""
+def sampling_probs(logits: torch.Tensor, temperature: float, top_k: int | None) -> torch.Tensor:
+    """logits (V,) -> (V,) float32: the distribution a character is actually drawn from, after
+    temperature and top-k. Temperature 0 puts everything on the argmax."""
     logits = logits.detach().float().cpu()
     if temperature == 0:
-        return int(torch.argmax(logits))
+        return torch.nn.functional.one_hot(torch.argmax(logits), logits.numel()).float()
     # Shifted so the largest is 0 and in float64, so a tiny temperature cannot overflow to NaN.
     logits = (logits.double() - logits.max()) / temperature
     if top_k is not None and top_k < logits.numel():
         kth = torch.topk(logits, top_k).values[-1]
         logits = logits.masked_fill(logits < kth, float("-inf"))
-    probs = torch.softmax(logits, dim=-1).float()  # (V,)
+    return torch.softmax(logits, dim=-1).float()  # (V,)
+
+
+def sample(logits: torch.Tensor, temperature: float, top_k: int | None,
+           generator: torch.Generator) -> int:
+    """logits (V,) -> one character id. Temperature 0 is greedy (argmax)."""
+    if temperature == 0:
+        return int(torch.argmax(logits.detach().float().cpu()))
+    probs = sampling_probs(logits, temperature, top_k)  # (V,)
     return int(torch.multinomial(probs, 1, generator=generator))
