@@ -218,6 +218,11 @@ def percent(p: float) -> str:
     return f"{100 * p:#.3g}".rstrip(".") + "%"
 
 
+def number(x: float) -> str:
+    """A value to 3 significant digits, trailing zeros kept: -7.10, 0.970, 12.0."""
+    return f"{x:#.3g}".rstrip(".")
+
+
 def shown_text(text: str) -> str:
     return text.replace("\n", NEWLINE_SHOWN)
 
@@ -316,7 +321,7 @@ class Resolver:
         return str(getattr(self.model.config, name))
 
     def value(self, name: str, unit, text: str, current=None) -> str:
-        return f"{float(self._internal(name, unit, text, current)[-1]):.3g}"
+        return number(float(self._internal(name, unit, text, current)[-1]))
 
     def span(self, name: str, unit, prefix: str, text: str, current=None) -> str:
         values = self._internal(name, unit, prefix + text, current)[len(prefix):]  # (len(text),)

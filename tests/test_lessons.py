@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from babylm.generate import generate_text
-from babylm.lesson_text import Call, Resolver, UNIT, parse, percent
+from babylm.lesson_text import UNIT, Call, Resolver, number, parse, percent
 from babylm.lessons import LESSONS_DIR, find, load_lesson, load_lessons, show_stop
 from babylm.trace import trace_text
 
@@ -121,7 +121,7 @@ def test_value_and_span_equal_the_trace_of_the_text(pretrained):
     trace = trace_text(model, vocab, "me want cookie\n")  # step t has read text[t]
     resolver = Resolver(model, vocab)
     c = trace.internals["c"][:, 1, 68]  # layer 2, unit 69
-    assert resolver.render(parse('{value("c", "2:69", "me want coo")}')) == f"{c[10]:.3g}"
+    assert resolver.render(parse('{value("c", "2:69", "me want coo")}')) == number(float(c[10]))
     f = trace.internals["f"][8:14, 0, 4]  # layer 1, unit 5, while reading "cookie"
     assert resolver.render(parse('{span("f", unit, "me want ", "cookie")}'), unit=(1, 5)) == \
         f"{f.min():.2f} to {f.max():.2f}"
