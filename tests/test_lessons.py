@@ -239,3 +239,12 @@ def test_resolver_reads_each_text_once(pretrained, monkeypatch):
     with torch.no_grad():
         resolver.render(parse('{value("c", "1:1", "me")} {value("h", "1:2", "me")}'))
     assert len(calls) == 2  # "me" read once, two characters
+
+
+def test_the_readme_example_is_a_valid_lesson(tmp_path, pretrained):
+    readme = (LESSONS_DIR.parent.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("## Lessons", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    lesson = load_lesson(write(tmp_path, example, "readme.toml"))
+    assert [s.step for s in lesson.stops] == [9, 11]
+    for n in (1, 2):
+        assert "{" not in show_stop(lesson, n, pretrained.model, pretrained.vocab).text
