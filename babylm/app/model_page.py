@@ -13,7 +13,7 @@ from babylm.checkpoint import from_bytes, to_bytes
 from babylm.figures import loss_figure
 from babylm.safe_text import md, plain, visible_char
 
-from . import state
+from . import session_budget, state
 from .limits import LIMITS
 
 MAX_UPLOAD_MB = LIMITS.max_upload_mb
@@ -94,6 +94,10 @@ def upload_section() -> None:
         baby = load_upload(upload, text, notices)
     except ValueError as err:
         st.error(md(f"Can't open {plain(upload.name)}: {err}. The current model is unchanged."), icon="⚠️")
+        return
+    refused = session_budget.reserve_for_session(baby.model.num_parameters())
+    if refused:
+        st.error(f"Can't open {upload.name} now: {refused}", icon="⚠️")
         return
     source = "keras" if upload.name.lower().endswith((".keras", ".h5")) else "uploaded"
     state.set_session_model(baby, f"uploaded model ({md(plain(upload.name))})", source)

@@ -17,7 +17,7 @@ from babylm.data import MAX_CORPUS_CHARS, check_corpus
 from babylm.figures import loss_figure
 from babylm.safe_text import md, plain
 
-from . import state
+from . import session_budget, state
 from .limits import LIMITS
 
 REFRESH_SECONDS = 0.4  # how often the page redraws while training
@@ -164,6 +164,10 @@ def page() -> None:
             st.error(f"Can't train: {err}.", icon="⚠️")
             return
         baby.build_model(seed=train_settings["seed"])
+        refused = session_budget.reserve_for_session(baby.model.num_parameters())
+        if refused:
+            st.error(refused, icon="⚠️")
+            return
         run_training(baby, text, name, train_settings)
     result = st.session_state.get("train_result")
     if result:
