@@ -152,9 +152,10 @@ def check_step(step: int, total: int) -> int:
 
 # --- one entry point for the CLI ------------------------------------------------------------
 def export(trace: Trace, fmt: str, out, step: int | None = None, steps: str | None = None,
-           fps: float = 4.0) -> Path:
+           fps: float = 4.0, scales: dict[str, tuple[float, float]] | None = None) -> Path:
     """Write `trace` as `fmt` to the path `out`. PNG draws `step` (default: the last); GIF the
-    range `steps` (default: all); CSV and JSON cover the range `steps` too."""
+    range `steps` (default: all); CSV and JSON cover the range `steps` too. `scales` are the
+    model's colour ranges for the pictures (default: from the trace)."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     out = Path(out)
@@ -163,13 +164,13 @@ def export(trace: Trace, fmt: str, out, step: int | None = None, steps: str | No
         from .render import render_step
 
         t = check_step(step, total) if step is not None else total - 1
-        render_step(trace, t).save(out, format="PNG", optimize=True)
+        render_step(trace, t, scales).save(out, format="PNG", optimize=True)
         return out
     chosen = parse_steps(steps, total) if steps else range(total)
     if fmt == "gif":
         from .render import write_gif
 
-        write_gif(trace, chosen, out, fps=fps)
+        write_gif(trace, chosen, out, fps=fps, scales=scales)
         return out
     (write_csv if fmt == "csv" else write_json)(trace, out, chosen)
     return out

@@ -4,7 +4,9 @@ Drawn with Pillow straight from the trace's arrays (no browser, no Plotly): the 
 the next-character probabilities, every internal of every layer as a grid of units, and the
 history of h (and c) over the steps read so far. Nothing after the current step is drawn.
 Colour scales are fixed, so a colour means the same in every frame: h and the candidates
-(g, n) on [-1, 1], gates on [0, 1], c on [-c_max, c_max] for the whole trace (the app's range).
+(g, n) on [-1, 1], gates on [0, 1], c on a symmetric range. Pass the model's own ranges
+(`scales`, as the app gets them from `wire.model_scales`) to match the app; without them c's
+range comes from the trace itself.
 Heatmap cells are whole pixels, scaled without smoothing, so a projector shows them sharp.
 """
 
@@ -60,13 +62,16 @@ def c_max(trace: Trace) -> float:
     return float(max(1.0, np.ceil(np.percentile(np.abs(trace.internals["c"]), 99) * 2) / 2))
 
 
-def scale(name: str, cmax: float) -> tuple[float, float, str]:
+def default_scales(trace: Trace) -> dict[str, tuple[float, float]]:
+    """Each internal's fixed range when the model's own are not given."""
+    return {name: (0.0, 1.0) if name in GATES else (-1.0, 1.0) if name in TANH else (-c_max(trace), c_max(trace))
+            for name in trace.internals}
+
+
+def scale(name: str, scales: dict) -> tuple[float, float, str]:
     """(low, high, Plotly colour scale) for an internal."""
-    if name in GATES:
-        return 0.0, 1.0, "Viridis"
-    if name == "c":
-        return -cmax, cmax, "RdBu_r"
-    return -1.0, 1.0, "RdBu_r"
+    lo, hi = scales[name]
+    return float(lo), float(hi), "Viridis" if name in GATES else "RdBu_r"
 
 
 def colours(values: np.ndarray, lo: float, hi: float, name: str) -> np.ndarray:
@@ -149,7 +154,7 @@ def bars_panel(d: ImageDraw.ImageDraw, trace: Trace, t: int, box, k: int = 10) -
     d.line((x0 + 20, base, x1 - 20, base), fill=MUTED, width=2)
 
 
-def grids_panel(img: Image.Image, d: ImageDraw.ImageDraw, trace: Trace, t: int, box, cmax: float) -> None:
+def grids_panel(img: Image.Image, d: ImageDraw.ImageDraw, trace: Trace, t: int, box, scales: dict) -> None:
     """Every internal of every layer now: H units as a block of GRID_COLS columns."""
     x0, y0, x1, y1 = box
     d.rounded_rectangle(box, 14, fill=PANEL)
@@ -175,17 +180,17 @@ def grids_panel(img: Image.Image, d: ImageDraw.ImageDraw, trace: Trace, t: int, 
         d.text((x, y), f"{name} · layer {layer + 1}", font=font(20), fill=INK)
         values = np.full(rows * GRID_COLS, np.nan)
         values[:H] = trace.internals[name][t, layer]
-        lo, hi, cs = scale(name, cmax)
+        lo, hi, cs = scale(name, scales)
         paste_cells(img, colours(values.reshape(rows, GRID_COLS), lo, hi, cs), x, y + title_h - 4, cell, cell)
     bottom = y0 + 60 + math.ceil(len(panels) / ncols) * (ph + title_h + gap)
-    legends(img, d, names, cmax, (x0 + 20, min(bottom + 10, y1 - legend_h + 6)))
+    legends(img, d, names, scales, (x0 + 20, min(bottom + 10, y1 - legend_h + 6)))
 
 
-def legends(img, d, names, cmax: float, at) -> None:
+def legends(img, d, names, scales: dict, at) -> None:
     """One colour bar per scale in use, labelled with the internals it colours."""
     groups = {}
     for name in names:
-        groups.setdefault(scale(name, cmax), []).append(name)
+        groups.setdefault(scale(name, scales), []).append(name)
     x, y = at
     for (lo, hi, cs), members in groups.items():
         d.text((x, y), ", ".join(members), font=font(20, "bold"), fill=INK)
@@ -198,7 +203,7 @@ def legends(img, d, names, cmax: float, at) -> None:
         x = bx + 136 + int(font(20).getlength(f"{hi:g}")) + 40
 
 
-def history_panel(img: Image.Image, d: ImageDraw.ImageDraw, trace: Trace, t: int, box, cmax: float) -> None:
+def history_panel(img: Image.Image, d: ImageDraw.ImageDraw, trace: Trace, t: int, box, scales: dict) -> None:
     """h (and c) of every layer over the steps read so far: one column per step, one row per
     unit; columns after the current step stay empty."""
     x0, y0, x1, y1 = box
@@ -216,7 +221,7 @@ def history_panel(img: Image.Image, d: ImageDraw.ImageDraw, trace: Trace, t: int
     shown = min(T, (pw - 50) // col_px)  # steps that fit; the newest are kept
     first = max(0, t + 1 - shown)
     for col, name in enumerate(names):
-        lo, hi, cs = scale(name, cmax)
+        lo, hi, cs = scale(name, scales)
         for layer in range(L):
             x = x0 + 20 + col * (pw + gap) + 50
             y = y0 + 52 + layer * (row_px * units + title_h + label_h + 6)
@@ -239,28 +244,28 @@ def history_panel(img: Image.Image, d: ImageDraw.ImageDraw, trace: Trace, t: int
 
 
 # --- whole frames ---------------------------------------------------------------------------
-def render_step(trace: Trace, t: int, cmax: float | None = None) -> Image.Image:
+def render_step(trace: Trace, t: int, scales: dict | None = None) -> Image.Image:
     """Step t (0-based) as a 1920x1080 RGB image."""
     if not 0 <= t < len(trace):
         raise ValueError(f"step must be from 1 to {len(trace)}, got {t + 1}")
-    cmax = c_max(trace) if cmax is None else cmax
+    scales = default_scales(trace) if scales is None else scales
     img = Image.new("RGB", SIZE, "white")
     d = ImageDraw.Draw(img)
     header(d, trace, t)
     text_panel(d, trace, t, (40, 140, 940, 340))
     bars_panel(d, trace, t, (40, 360, 940, 600))
-    grids_panel(img, d, trace, t, (970, 140, 1880, 600), cmax)
-    history_panel(img, d, trace, t, (40, 620, 1880, 1060), cmax)
+    grids_panel(img, d, trace, t, (970, 140, 1880, 600), scales)
+    history_panel(img, d, trace, t, (40, 620, 1880, 1060), scales)
     return img
 
 
-def write_gif(trace: Trace, steps: range, out, fps: float = 4.0) -> None:
+def write_gif(trace: Trace, steps: range, out, fps: float = 4.0, scales: dict | None = None) -> None:
     """The steps `steps` (0-based) as a looping GIF at `fps` frames per second."""
     if len(steps) == 0:
         raise ValueError("no steps to animate")
     if not 0.5 <= fps <= 30:
         raise ValueError(f"--fps must be from 0.5 to 30, got {fps:g}")
-    cmax = c_max(trace)
-    frames = [render_step(trace, t, cmax).quantize(256, method=Image.Quantize.MEDIANCUT) for t in steps]
+    scales = default_scales(trace) if scales is None else scales
+    frames = [render_step(trace, t, scales).quantize(256, method=Image.Quantize.MEDIANCUT) for t in steps]
     frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:],
                    duration=round(1000 / fps), loop=0, optimize=False, disposal=1)

@@ -18,7 +18,7 @@ from babylm.cli import main
 from babylm.data import Vocab
 from babylm.export import csv_header, from_json, parse_steps, to_json, unit_columns
 from babylm.model import CELLS, CharRNN, ModelConfig
-from babylm.render import c_max, render_step
+from babylm.render import default_scales, render_step
 from babylm.settings import GenerationSettings
 from babylm.trace import Trace, trace_generation
 
@@ -135,10 +135,10 @@ def test_png_shows_nothing_after_its_step():
                                            .astype(np.float32)]),
                      internals={n: np.concatenate([v[:t + 1], rng.uniform(-1, 1, v[t + 1:].shape).astype(np.float32)])
                                 for n, v in trace.internals.items()})
-    cmax = c_max(trace)
-    assert np.array_equal(np.asarray(render_step(trace, t, cmax)), np.asarray(render_step(future, t, cmax)))
-    assert not np.array_equal(np.asarray(render_step(trace, t + 1, cmax)),
-                              np.asarray(render_step(future, t + 1, cmax)))
+    scales = default_scales(trace)  # fixed from the whole run, as the model's own would be
+    assert np.array_equal(np.asarray(render_step(trace, t, scales)), np.asarray(render_step(future, t, scales)))
+    assert not np.array_equal(np.asarray(render_step(trace, t + 1, scales)),
+                              np.asarray(render_step(future, t + 1, scales)))
 
 
 def test_gif_has_a_frame_per_step(checkpoint, tmp_path):
