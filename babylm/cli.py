@@ -61,13 +61,20 @@ def cmd_export(args) -> None:
 
     baby = (BabyLanguageModel.pretrained(args.model) if args.model in PRETRAINED_FILES
             else BabyLanguageModel.load(args.model))
-    if args.text is not None:
+    step = args.step
+    if args.lesson is not None:  # a lesson stop: its generation, opened at its step
+        from .lessons import find, show_stop
+
+        stop = show_stop(find(args.lesson), args.stop, baby.model, baby.vocab)
+        trace = trace_generation(baby.model, baby.vocab, stop.settings)
+        step = stop.step if step is None else step
+    elif args.text is not None:
         trace = trace_text(baby.model, baby.vocab, args.text, mode=args.mode)
     else:
         settings = GenerationSettings(prompt=args.prompt, length=args.length, temperature=args.temperature,
                                       top_k=args.top_k, seed=args.seed, mode=args.mode)
         trace = trace_generation(baby.model, baby.vocab, settings)
-    path = export(trace, args.format, args.out, step=args.step, steps=args.steps, fps=args.fps)
+    path = export(trace, args.format, args.out, step=step, steps=args.steps, fps=args.fps)
     print(f"wrote {path} ({args.format}, {len(trace)} steps in the run)")
 
 
@@ -142,6 +149,8 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--seed", type=int, default=d.seed)
     e.add_argument("--mode", choices=["stateful", "window"], default=d.mode)
     e.add_argument("--text", help="instead of generating, have the model read this text")
+    e.add_argument("--lesson", help="instead, a lesson's stop (its generation and step): a lesson's name")
+    e.add_argument("--stop", type=int, default=1, help="with --lesson: the stop, from 1")
     e.add_argument("--model", default=str(PRETRAINED),
                    help="checkpoint file, or a shipped model's name: " + ", ".join(PRETRAINED_FILES)
                    + " (default: the pretrained baby-talk model)")

@@ -164,3 +164,14 @@ def test_bad_export_options_end_with_one_line(checkpoint, tmp_path, capsys, args
 def test_parse_steps():
     assert parse_steps("2:4", 10) == range(1, 4)
     assert parse_steps(":3", 10) == range(0, 3) and parse_steps("8:", 10) == range(7, 10)
+
+
+def test_a_lesson_stop_exports_its_generation_at_its_step(tmp_path):
+    from babylm.lessons import find, show_stop
+
+    baby = BabyLanguageModel.pretrained()
+    stop = show_stop(find("me-want-cookie"), 3, baby.model, baby.vocab)
+    out = tmp_path / "stop.png"
+    assert main(["export", "--format", "png", "--out", str(out), "--lesson", "me-want-cookie", "--stop", "3"]) == 0
+    trace = trace_generation(baby.model, baby.vocab, stop.settings)
+    assert np.array_equal(np.asarray(Image.open(out).convert("RGB")), np.asarray(render_step(trace, stop.step - 1)))
