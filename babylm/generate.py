@@ -22,12 +22,18 @@ import torch
 
 from .data import Vocab
 from .model import CharLSTM
-from .sampling import check_sampling, make_generator, sample
+from .sampling import check_sampling, check_seed, make_generator, sample
 
 MODES = ("stateful", "window")
 MAX_LENGTH = 10_000
 MAX_PROMPT = 2_000
 DEFAULT_SHOW_K = 10
+# One request's memory and time grow with steps x layers x units: every step keeps each layer's
+# internals, and window mode re-reads up to seq_length characters per step. 3M unit-steps keep
+# about 75 MB of LSTM internals; the seed's 2 x 128 model can still write MAX_LENGTH characters
+# after a long prompt, the largest (3 x 1024) about 970 (measured: ~15 ms a step on one core).
+MAX_UNIT_STEPS = 3_000_000
+MAX_WINDOW_UNIT_STEPS = 40_000_000
 
 
 @dataclass(frozen=True)
@@ -52,8 +58,10 @@ class Step:
 
 
 def check_generation(vocab: Vocab, prompt: str, length: int, temperature: float,
-                     top_k: int | None, mode: str) -> None:
-    """Raise a ValueError naming the first bad argument."""
+                     top_k: int | None, mode: str, seed=None, config=None,
+                     max_unit_steps: int = MAX_UNIT_STEPS) -> None:
+    """Raise a ValueError naming the first bad argument. With the model's `config`, also refuse
+    a generation whose steps x layers x units exceed `max_unit_steps` (see `check_work`)."""
     if not isinstance(prompt, str):
         raise ValueError(f"prompt must be text, got {type(prompt).__name__}")
     if prompt == "":
@@ -66,6 +74,27 @@ def check_generation(vocab: Vocab, prompt: str, length: int, temperature: float,
     if mode not in MODES:
         raise ValueError(f"mode must be 'stateful' or 'window', got {mode!r}")
     check_sampling(temperature, top_k, len(vocab))
+    check_seed(seed)
+    if config is not None:
+        check_work(config, len(prompt) + length - 1, mode, max_unit_steps)
+
+
+def check_work(config, n_steps: int, mode: str = "stateful", max_unit_steps: int = MAX_UNIT_STEPS,
+               what: str = "this generation") -> None:
+    """Refuse `n_steps` steps of a model too heavy for one request, saying the limit and how many
+    characters this model can afford."""
+    per_step = config.num_layers * config.hidden_size  # units computed and kept per character
+    if n_steps * per_step > max_unit_steps:
+        most = max(max_unit_steps // per_step, 1)
+        raise ValueError(f"{what} is too large: {n_steps:,} steps x {config.num_layers} layers x "
+                         f"{config.hidden_size} units = {n_steps * per_step:,} unit-steps, over the limit of "
+                         f"{max_unit_steps:,}; with this model use at most {most:,} characters in all")
+    reread = min(config.seq_length, n_steps) if mode == "window" else 1
+    if n_steps * per_step * reread > MAX_WINDOW_UNIT_STEPS:
+        most = max(MAX_WINDOW_UNIT_STEPS // (per_step * reread), 1)
+        raise ValueError(f"{what} is too large in window mode: it re-reads {reread} characters at each of "
+                         f"{n_steps:,} steps, {n_steps * per_step * reread:,} unit-steps over the limit of "
+                         f"{MAX_WINDOW_UNIT_STEPS:,}; use at most {most:,} characters in all, or stateful mode")
 
 
 @torch.no_grad()
@@ -82,7 +111,7 @@ def generate_steps(model: CharLSTM, vocab: Vocab, prompt: str, length: int,
                    temperature: float = 1.0, top_k: int | None = None, seed: int | None = None,
                    mode: str = "stateful", show_k: int | None = None) -> Iterator[Step]:
     """Yield one `Step` per character read: len(prompt) + length - 1 records in all."""
-    check_generation(vocab, prompt, length, temperature, top_k, mode)
+    check_generation(vocab, prompt, length, temperature, top_k, mode, seed=seed, config=model.config)
     if show_k is not None and (isinstance(show_k, bool) or not isinstance(show_k, int) or show_k < 1):
         raise ValueError(f"show_k must be None or a whole number of at least 1, got {show_k!r}")
     show_k = min(show_k or top_k or DEFAULT_SHOW_K, len(vocab))

@@ -3,13 +3,17 @@ an explicit `torch.Generator`, so the same seed always gives the same text."""
 
 from __future__ import annotations
 
+import numbers
+
 import torch
+
+MAX_TORCH_SEED = 2**64 - 1
 
 
 def check_sampling(temperature: float, top_k: int | None, vocab_size: int) -> None:
     """Raise a ValueError for a temperature or top-k that sampling cannot use."""
-    if not isinstance(temperature, (int, float)) or temperature != temperature:
-        raise ValueError(f"temperature must be a number, got {temperature!r}")
+    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or temperature != temperature:
+        raise ValueError(f"temperature must be a number from 0 to 100, got {temperature!r}")
     if temperature < 0:
         raise ValueError(f"temperature must be 0 (greedy) or more, got {temperature}")
     if temperature > 100:
@@ -19,7 +23,17 @@ def check_sampling(temperature: float, top_k: int | None, vocab_size: int) -> No
         raise ValueError(f"top_k must be None or 1..{vocab_size} (the vocabulary size), got {top_k!r}")
 
 
+def check_seed(seed) -> None:
+    """None (a fresh seed) or a whole number torch.Generator takes; never rounded or wrapped."""
+    if seed is None:
+        return
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed <= MAX_TORCH_SEED:
+        shown = repr(seed) if len(repr(seed)) <= 40 else repr(seed)[:39] + "…"
+        raise ValueError(f"seed must be None or a whole number from 0 to 2**64 - 1, got {shown}")
+
+
 def make_generator(seed: int | None) -> torch.Generator:
+    check_seed(seed)
     generator = torch.Generator()
     if seed is None:
         generator.seed()

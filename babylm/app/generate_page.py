@@ -18,10 +18,13 @@ from . import state
 from .player_component import player
 
 APP_MAX_LENGTH = min(MAX_LENGTH, 400)  # the player keeps every step in the browser
+# The player's message is about 62 bytes per unit-step (bench: pretrained, 407 steps: 6.4 MB), so
+# 640,000 unit-steps (the seed's 2 x 128 model with the longest prompt) keep a message near 40 MB.
+APP_MAX_UNIT_STEPS = 640_000
 DEFAULTS = dict(prompt="me want ", length=60, temperature=0.8, top_k=0, seed=7, mode="stateful")
 
 
-@st.cache_data(max_entries=64, show_spinner="The model is writing…")
+@st.cache_data(max_entries=16, show_spinner="The model is writing…")
 def generation(model_key: str, _baby, prompt: str, length: int, temperature: float, top_k: int,
                seed: int, mode: str) -> dict:
     """The player's payload for one generation. `model_key` names the weights (for the cache)."""
@@ -36,6 +39,20 @@ def fallback_prompt(baby) -> str:
         return DEFAULTS["prompt"]
     text = baby.text or "".join(baby.itos)
     return text.split("\n")[0][:8] or baby.itos[-1]
+
+
+def fit_settings(baby) -> None:
+    """Settings kept from a lighter model may be too heavy for this one: start over, saying why."""
+    current = st.session_state.get("gen")
+    if current is None or baby.vocab.unknown(current["prompt"]):
+        return  # nothing yet, or the prompt fallback below handles it
+    try:
+        check_generation(baby.vocab, current["prompt"], current["length"], current["temperature"],
+                         current["top_k"] or None, current["mode"], config=baby.config,
+                         max_unit_steps=APP_MAX_UNIT_STEPS)
+    except ValueError as err:
+        st.warning(f"The last settings don't fit this model ({err}), so it starts from the defaults.")
+        st.session_state["gen"] = dict(DEFAULTS, prompt=fallback_prompt(baby))
 
 
 def settings_form(baby) -> dict | None:
@@ -63,7 +80,8 @@ def settings_form(baby) -> dict | None:
     new = dict(prompt=prompt, length=int(length), temperature=float(temperature), top_k=int(top_k),
                seed=int(seed), mode=mode)
     try:
-        check_generation(baby.vocab, prompt, new["length"], new["temperature"], new["top_k"] or None, mode)
+        check_generation(baby.vocab, prompt, new["length"], new["temperature"], new["top_k"] or None, mode,
+                         seed=new["seed"], config=baby.config, max_unit_steps=APP_MAX_UNIT_STEPS)
     except ValueError as err:
         st.sidebar.error(f"Can't generate: {err}.", icon="⚠️")
         return None
@@ -78,6 +96,7 @@ def page() -> None:
     st.caption(f"Model: **{model.label}** · {baby.config.num_layers} LSTM layers × "
                f"{baby.config.hidden_size} units · {len(baby.vocab)} characters. "
                "Press ▶ Play, or Step through it (← → and space work too). Settings are in the sidebar.")
+    fit_settings(baby)
     submitted = settings_form(baby)
     settings = st.session_state["gen"]
     if baby.vocab.unknown(settings["prompt"]):
