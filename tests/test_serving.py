@@ -15,6 +15,7 @@ import subprocess
 import time
 import urllib.request
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -107,56 +108,61 @@ def test_new_browsers_spread_over_replicas_and_each_keeps_its_own(school):
 
 def test_a_class_session_through_nginx_generates_trains_downloads_and_uploads(school, chromium, tmp_path):
     url, access_log, replicas = school
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport=VIEWPORT, base_url=url, accept_downloads=True)
-        context.set_default_timeout(20_000)
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda err: errors.append(str(err)))
-        try:
-            page.goto("/")
-            player = page.frame_locator(PLAYER)
-            expect(player.locator("#counter")).to_have_text(re.compile(r"step 1 of \d+"), timeout=LOAD_MS)
-            page.get_by_role("textbox", name="Prompt").fill("me love ")
-            page.get_by_role("button", name="Generate ▶").click()
-            expect(player.locator("#text")).to_have_text(re.compile(r"^me␣love␣"), timeout=LOAD_MS)
+    errors, found = [], {}
 
-            page.get_by_role("link", name="Train").click()
-            page.get_by_text("Paste text").click()
-            text = page.get_by_role("textbox", name="Your text")
-            text.fill("me want cookie\nme love mommy\n" * 30)
-            text.press("Control+Enter")
-            epochs = page.locator('input[type=range][aria-label^="Epochs"]')
-            epochs.focus()
-            epochs.press("Home")
-            epochs.press("ArrowRight")
-            expect(epochs).to_have_value("2")
-            page.get_by_role("button", name="Train ▶").click()
-            expect(alert(page, "Done")).to_be_visible(timeout=90_000)
+    def drive():
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            context = browser.new_context(viewport=VIEWPORT, base_url=url, accept_downloads=True)
+            context.set_default_timeout(20_000)
+            page = context.new_page()
+            page.on("pageerror", lambda err: errors.append(str(err)))
+            try:
+                page.goto("/")
+                player = page.frame_locator(PLAYER)
+                expect(player.locator("#counter")).to_have_text(re.compile(r"step 1 of \d+"), timeout=LOAD_MS)
+                page.get_by_role("textbox", name="Prompt").fill("me love ")
+                page.get_by_role("button", name="Generate ▶").click()
+                expect(player.locator("#text")).to_have_text(re.compile(r"^me␣love␣"), timeout=LOAD_MS)
 
-            page.get_by_role("link", name="Model").click()
-            expect(page.get_by_role("heading", name=re.compile(r"Your model \(2 epochs"))).to_be_visible()
-            with page.expect_download() as download:
-                page.get_by_role("button", name=re.compile("Download this model")).click()
-            saved = tmp_path / "babylm-model.safetensors"
-            download.value.save_as(saved)
-            assert saved.stat().st_size > 1000
+                page.get_by_role("link", name="Train").click()
+                page.get_by_text("Paste text").click()
+                text = page.get_by_role("textbox", name="Your text")
+                text.fill("me want cookie\nme love mommy\n" * 30)
+                text.press("Control+Enter")
+                epochs = page.locator('input[type=range][aria-label^="Epochs"]')
+                epochs.focus()
+                epochs.press("Home")
+                epochs.press("ArrowRight")
+                expect(epochs).to_have_value("2")
+                page.get_by_role("button", name="Train ▶").click()
+                expect(alert(page, "Done")).to_be_visible(timeout=90_000)
 
-            page.locator("input[type=file]").set_input_files(saved)
-            page.get_by_role("button", name="Use this model").click()
-            expect(page.get_by_role("heading", name="Uploaded model (babylm-model.safetensors)")).to_be_visible()
-            page.get_by_role("link", name="Generate").click()
-            expect(page.get_by_text("Model: uploaded model (babylm-model.safetensors)")).to_be_visible()
-            expect(player.locator("#counter")).to_have_text(re.compile(r"step 1 of \d+"), timeout=LOAD_MS)
-            assert not page.locator('[data-testid="stException"]').count()
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            full_page_screenshot(page, SHOTS / "test_serving_session_through_nginx.png")
-            route = cookie_of(context)
-        finally:
-            context.close()  # closes the websocket, so nginx logs it
-            browser.close()
+                page.get_by_role("link", name="Model").click()
+                expect(page.get_by_role("heading", name=re.compile(r"Your model \(2 epochs"))).to_be_visible()
+                with page.expect_download() as download:
+                    page.get_by_role("button", name=re.compile("Download this model")).click()
+                saved = tmp_path / "babylm-model.safetensors"
+                download.value.save_as(saved)
+                assert saved.stat().st_size > 1000
+
+                page.locator("input[type=file]").set_input_files(saved)
+                page.get_by_role("button", name="Use this model").click()
+                expect(page.get_by_role("heading", name="Uploaded model (babylm-model.safetensors)")).to_be_visible()
+                page.get_by_role("link", name="Generate").click()
+                expect(page.get_by_text("Model: uploaded model (babylm-model.safetensors)")).to_be_visible()
+                expect(player.locator("#counter")).to_have_text(re.compile(r"step 1 of \d+"), timeout=LOAD_MS)
+                assert not page.locator('[data-testid="stException"]').count()
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                full_page_screenshot(page, SHOTS / "test_serving_session_through_nginx.png")
+                found["route"] = cookie_of(context)
+            finally:
+                context.close()  # closes the websocket, so nginx logs it
+                browser.close()
+
+    in_own_thread(drive)
     assert not errors, f"JavaScript errors on the page: {errors}"
+    route = found["route"]
     requests = wait_for(lambda: routes(access_log)[route], lambda rs: any("_stcore/stream" in p for p, _ in rs))
     paths = " ".join(p for p, _ in requests)
     for part in ("_stcore/stream", "_stcore/upload_file", "/media/"):
@@ -166,45 +172,58 @@ def test_a_class_session_through_nginx_generates_trains_downloads_and_uploads(sc
 
 def test_two_browsers_land_on_different_replicas_and_stay_there(school, chromium):
     url, access_log, replicas = school
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        contexts, homes = [], {}
-        try:
-            # New browsers land at random; open them until two sit on different replicas
-            # (the chance that ten in a row share one is 1 in 512).
-            for _ in range(10):
-                context = browser.new_context(viewport=VIEWPORT, base_url=url)
-                context.set_default_timeout(20_000)
-                page = context.new_page()
-                page.goto("/")
-                route = cookie_of(context)
-                home = wait_for(lambda: replicas_of(access_log, route), bool)
-                if home in homes.values():
+    homes = {}
+
+    def drive():
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            contexts = []
+            try:
+                # New browsers land at random; open them until two sit on different replicas
+                # (the chance that ten in a row share one is 1 in 512).
+                for _ in range(10):
+                    context = browser.new_context(viewport=VIEWPORT, base_url=url)
+                    context.set_default_timeout(20_000)
+                    page = context.new_page()
+                    page.goto("/")
+                    route = cookie_of(context)
+                    home = wait_for(lambda: replicas_of(access_log, route), bool)
+                    if home in homes.values():
+                        context.close()
+                        continue
+                    contexts.append((context, page))
+                    homes[route] = home
+                    if len(contexts) == 2:
+                        break
+                assert len(contexts) == 2, "ten new browsers all landed on one replica"
+                for prompt, (context, page) in zip(["me see ", "me love "], contexts):
+                    player = page.frame_locator(PLAYER)
+                    expect(player.locator("#counter")).to_have_text(re.compile(r"step 1 of \d+"), timeout=LOAD_MS)
+                    page.get_by_role("textbox", name="Prompt").fill(prompt)
+                    page.get_by_role("button", name="Generate ▶").click()
+                    expect(player.locator("#text")).to_have_text(re.compile("^" + prompt.replace(" ", "␣")),
+                                                                 timeout=LOAD_MS)
+                    page.reload()  # a reload keeps the cookie, so the same replica
+                    expect(player.locator("#counter")).to_have_text(re.compile(r"step 1 of \d+"), timeout=LOAD_MS)
+            finally:
+                for context, _ in contexts:
                     context.close()
-                    continue
-                contexts.append((context, page))
-                homes[route] = home
-                if len(contexts) == 2:
-                    break
-            assert len(contexts) == 2, "ten new browsers all landed on one replica"
-            for prompt, (context, page) in zip(["me see ", "me love "], contexts):
-                player = page.frame_locator(PLAYER)
-                expect(player.locator("#counter")).to_have_text(re.compile(r"step 1 of \d+"), timeout=LOAD_MS)
-                page.get_by_role("textbox", name="Prompt").fill(prompt)
-                page.get_by_role("button", name="Generate ▶").click()
-                expect(player.locator("#text")).to_have_text(re.compile("^" + prompt.replace(" ", "␣")),
-                                                             timeout=LOAD_MS)
-                page.reload()  # a reload keeps the cookie, so the same replica
-                expect(player.locator("#counter")).to_have_text(re.compile(r"step 1 of \d+"), timeout=LOAD_MS)
-        finally:
-            for context, _ in contexts:
-                context.close()
-            browser.close()
+                browser.close()
+
+    in_own_thread(drive)
     for route, home in homes.items():
         requests = wait_for(lambda: routes(access_log)[route],
                             lambda rs: sum("_stcore/stream" in p for p, _ in rs) >= 2)
         assert {u for _, u in requests} == home, f"a browser moved between replicas: {requests}"
     assert len(set.union(*homes.values())) == 2
+
+
+def in_own_thread(drive):
+    """Run `drive()` in a thread of its own: Playwright's sync API will not start where another
+    instance is running (test_browser.py keeps one open for the whole session), and a new
+    thread has no event loop. Its exceptions (failed expectations) are raised here."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(drive).result()
 
 
 def wait_for(get, ok, seconds: float = 10):
