@@ -14,13 +14,13 @@ from typing import Mapping
 
 @dataclass(frozen=True)
 class Limits:
-    """Server-wide limits. Each field is read from the environment variable named in its
-    metadata; a missing variable keeps the default."""
+    """Server-wide limits. Each field is read from `BABYLM_<FIELD NAME>` (BABYLM_MAX_TRAINERS
+    for max_trainers); a missing variable keeps the default."""
 
     # Sessions training at once; each trainer keeps about one core busy.
     max_trainers: int = 2
     # Memory all sessions' own models (trained or uploaded) may hold together, in MB. A session
-    # costs its weights plus the caches made from them (see session_model_mb); past this a new
+    # costs its weights plus the caches made from them (session_budget.model_cost_mb); past this a new
     # model is refused with a message, and the pretrained model stays usable.
     session_models_mb: int = 2048
     # Largest model file (.safetensors, .keras, .h5) a person may upload, in MB.
