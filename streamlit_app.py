@@ -14,6 +14,9 @@ from babylm.app import generate_page, model_page, train_page
 torch.set_num_threads(1)
 
 st.set_page_config(page_title="babylm · watch an LSTM remember", page_icon="🍼", layout="wide")
+# Projector first: no empty band above the title, so the player fits a 1280x720 screen.
+st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 3.6rem; padding-bottom: 1rem; }"
+        "[data-testid='stSidebarUserContent'] { padding-top: 0.5rem; }</style>")
 st.navigation(
     [
         st.Page(generate_page.page, title="Generate", icon="✍️", url_path="generate", default=True),

@@ -32,6 +32,21 @@ INTERNAL_NAMES = {
     "gru": ("h", "r", "z", "n"),  # hidden, reset gate, update gate, candidate
     "rnn": ("h",),  # the hidden state is all a simple RNN has
 }
+# What each internal is, for viewers: a short name, and the range its activation keeps it in
+# (None: unbounded, like the LSTM's cell state, which adds up over time). The recurrent state
+# (what `initial_state` carries) is listed by STATE_NAMES.
+INTERNAL_INFO = {
+    "h": ("hidden state", (-1.0, 1.0)),  # tanh (LSTM: o * tanh(c); GRU: a mix of two tanh values)
+    "c": ("cell state", None),
+    "i": ("input gate", (0.0, 1.0)),
+    "f": ("forget gate", (0.0, 1.0)),
+    "g": ("candidate", (-1.0, 1.0)),
+    "o": ("output gate", (0.0, 1.0)),
+    "r": ("reset gate", (0.0, 1.0)),
+    "z": ("update gate", (0.0, 1.0)),
+    "n": ("candidate", (-1.0, 1.0)),
+}
+STATE_NAMES = {"lstm": ("h", "c"), "gru": ("h",), "rnn": ("h",)}
 
 
 def check_types(config, whole: tuple[str, ...], real: tuple[str, ...] = ()) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from babylm import BabyLanguageModel
+from babylm import BabyLanguageModel, wire
 from babylm.checkpoint import to_bytes
 from hostile_files import keras_fixtures
 
@@ -32,8 +32,18 @@ def visit(at: AppTest, page: str) -> AppTest:
 
 
 def player_args(at: AppTest) -> dict:
+    """The player's args: JSON ones, plus `payload`, the decoded wire buffer (a bytes arg)."""
     (player,) = [c for c in at.get("component_instance") if "babylm_player" in c.proto.component_name]
-    return json.loads(player.proto.json_args)
+    args = json.loads(player.proto.json_args)
+    (trace,) = [a.bytes for a in player.proto.special_args if a.key == "trace"]
+    args["payload"] = wire.decode(trace)
+    args["payload"]["text_inputs"] = [args["payload"]["itos"][i] for i in args["payload"]["inputs"]]
+    args["payload"]["text_outputs"] = [args["payload"]["itos"][i] for i in args["payload"]["outputs"]]
+    return args
+
+
+def heading(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("#"))
 
 
 @pytest.fixture
@@ -44,14 +54,14 @@ def app() -> AppTest:
 def test_streamlit_app_opens_on_generate_with_the_pretrained_model():
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
-    assert at.title[0].value == "Watch a baby LSTM write"
+    assert heading(at) == "#### Watch a baby LSTM write"
     assert "pretrained" in at.caption[0].value
     args = player_args(at)
     payload = args["payload"]
     assert payload["steps"] == len("me want ") + 60 - 1
-    assert "".join(payload["inputs"][:8]) == "me want "
-    assert set(payload["figures"]) == {"topk", "state", "history", "gates"}
-    assert args["autoplay"] is False
+    assert "".join(payload["text_inputs"][:8]) == "me want "
+    assert [p["name"] for p in payload["panels"]] == ["h", "c", "i", "f", "g", "o"]
+    assert args["play"] == 0 and args["view"]["t"] == 0
 
 
 @pytest.mark.parametrize("page, title", [("generate", "Watch a baby LSTM write"),
@@ -59,7 +69,7 @@ def test_streamlit_app_opens_on_generate_with_the_pretrained_model():
 def test_every_page_loads(app, page, title):
     visit(app, page)
     assert not app.exception
-    assert app.title[0].value == title
+    assert (app.title[0].value if app.title else heading(app)).endswith(title)
 
 
 def test_generate_with_new_settings_sends_a_new_generation_and_autoplays(app):
@@ -69,10 +79,14 @@ def test_generate_with_new_settings_sends_a_new_generation_and_autoplays(app):
     app.sidebar.button[0].click().run()
     assert not app.exception and not app.error
     second = player_args(app)
-    assert second["trajectory_id"] != first["trajectory_id"]
-    assert second["autoplay"] is True
+    assert second["id"] != first["id"]
+    assert second["play"] == first["play"] + 1  # a new play counter: the player starts playing
     assert second["payload"]["steps"] == len("me love ") + 20 - 1
-    assert "".join(second["payload"]["inputs"][:8]) == "me love "
+    assert "".join(second["payload"]["text_inputs"][:8]) == "me love "
+    # Generate again with the same settings: the same trace, replayed from the first step.
+    app.sidebar.button[0].click().run()
+    third = player_args(app)
+    assert third["id"] == second["id"] and third["play"] == second["play"] + 1
 
 
 def test_a_bad_prompt_is_one_clear_error_and_the_last_generation_stays(app):
@@ -82,7 +96,7 @@ def test_a_bad_prompt_is_one_clear_error_and_the_last_generation_stays(app):
     assert not app.exception
     (error,) = app.error
     assert "never seen" in error.value and "Z" in error.value and "O" in error.value
-    assert player_args(app)["trajectory_id"] == before["trajectory_id"]
+    assert player_args(app)["id"] == before["id"]
 
 
 def test_window_mode_is_sent_to_the_player(app):
@@ -93,7 +107,7 @@ def test_window_mode_is_sent_to_the_player(app):
 
 
 def test_a_tiny_training_run_becomes_the_sessions_model_and_leaves_pretrained_alone(app):
-    pretrained_before = player_args(app)["payload"]["outputs"]
+    pretrained_before = player_args(app)["payload"]["text_outputs"]
     visit(app, "train")
     app.radio(key="corpus_source").set_value("paste").run()
     app.text_area[0].input(CORPUS).run()
@@ -109,7 +123,7 @@ def test_a_tiny_training_run_becomes_the_sessions_model_and_leaves_pretrained_al
     app.radio[0].set_value("pretrained").run()
     visit(app, "generate")
     assert "pretrained" in app.caption[0].value
-    assert player_args(app)["payload"]["outputs"] == pretrained_before
+    assert player_args(app)["payload"]["text_outputs"] == pretrained_before
 
 
 def test_training_refuses_a_bad_corpus_with_one_line(app):

@@ -9,6 +9,8 @@ these tests skip, except under CI=true, where browser tests must run and so fail
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import random
 import re
@@ -19,7 +21,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -46,6 +50,15 @@ except ImportError:  # pragma: no cover - the dev requirements install it
 
 
 # --- fixtures -------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def pretrained_trace(pretrained):
+    """The pretrained model's trace for some settings, computed here, independently of the app."""
+    from babylm.settings import GenerationSettings
+    from babylm.trace import trace_generation
+
+    return lambda **kw: trace_generation(pretrained.model, pretrained.vocab, GenerationSettings(**kw))
+
+
 @pytest.fixture(scope="session")
 def chromium() -> str:
     if sync_playwright is None:
@@ -155,15 +168,17 @@ def counter(player) -> tuple[int, int]:
     return int(step), int(total)
 
 
-def expect_step(player, step: int) -> None:
-    expect(player.locator("#counter")).to_have_text(re.compile(rf"step {step} of \d+"))
+def expect_step(player, step: int, total: int | None = None) -> None:
+    of = str(total) if total else r"\d+"
+    expect(player.locator("#counter")).to_have_text(re.compile(rf"step {step} of {of}$"))
 
 
-def open_generate(page: Page):
-    """Open Generate and wait for the player at its first step; returns its FrameLocator."""
-    page.goto("/")
+def open_generate(page: Page, query: str = ""):
+    """Open Generate (with a link's query) and wait for the player; returns its FrameLocator."""
+    page.goto("/" + query)
     player = page.frame_locator(PLAYER)
-    expect(player.locator("#counter")).to_have_text(re.compile(r"step 1 of \d+"), timeout=LOAD_MS)
+    expect(player.locator("#counter")).to_have_text(re.compile(r"step \d+ of \d+"), timeout=LOAD_MS)
+    player_frame(page).wait_for_function("() => window.babylmPlayer && window.babylmPlayer.trace !== null")
     return player
 
 
@@ -171,11 +186,33 @@ def alert(page: Page, text: str):
     return page.locator('[data-testid="stAlert"]').filter(has_text=text)
 
 
+def generate(page: Page, **fields) -> None:
+    """Type into the sidebar's form like a person (fill, then Tab away) and press Generate."""
+    for label, value in fields.items():
+        box = page.get_by_role("textbox" if label == "Prompt" else "spinbutton", name=label)
+        box.fill(str(value))
+        box.press("Tab")
+    page.get_by_role("button", name="Generate ▶").click()
+
+
+def text_shown(player) -> str:
+    return player.locator("#text").text_content()
+
+
+def pause_at(page: Page, player, step: int) -> None:
+    """Pause, then go to `step` (1-based) with the keys (Home, then →), the same way every time."""
+    player_frame(page).evaluate("() => window.babylmPlayer.player.pause()")
+    page.keyboard.press("Home")
+    for _ in range(step - 1):
+        page.keyboard.press("ArrowRight")
+    expect_step(player, step)
+
+
 # --- the player -----------------------------------------------------------------------------
 def test_generate_opens_at_step_one_and_steps(page):
     player = open_generate(page)
     _, total = counter(player)
-    assert total > 10
+    assert total == len("me want ") + 60 - 1
     expect(player.locator("#back")).to_be_disabled()
     player.locator("#step").click()
     expect(player.locator("#counter")).to_have_text(f"step 2 of {total}")
@@ -190,12 +227,10 @@ def test_play_animates_in_the_browser_without_reruns(page):
             if "_stcore/stream" in ws.url else None)
     player = open_generate(page)
     frame = player_frame(page)
-    topk = "() => document.querySelector('#fig-topk canvas').toDataURL()"
-    state = "() => document.querySelector('#fig-state canvas').toDataURL()"
-    frame.wait_for_function("() => document.querySelectorAll('#fig-history .shape').length > 0")
-    history = ("() => Array.from(document.querySelectorAll('#fig-history .shape'))"
-               ".map(b => b.style.left + b.style.width).join()")
-    before = frame.evaluate(topk), frame.evaluate(state), frame.evaluate(history)
+    pictures = ("() => ['#bars-view canvas', '#state-view canvas', '#history-view canvas']"
+                ".map(s => document.querySelector(s).toDataURL())")
+    before = frame.evaluate(pictures)
+    time.sleep(0.6)  # past the player's report debounce: nothing is pending
     quiet = len(sent)
 
     player.locator("#play").click()
@@ -203,23 +238,24 @@ def test_play_animates_in_the_browser_without_reruns(page):
     frame.wait_for_function("() => window.babylmPlayer.t >= 8", timeout=10_000)
     elapsed = time.perf_counter() - started
     assert frame.evaluate("() => window.babylmPlayer.playing")
+    assert len(sent) == quiet, f"the browser sent Streamlit {len(sent) - quiet} messages while playing"
     player.locator("#play").click()  # pause
     assert not frame.evaluate("() => window.babylmPlayer.playing")
 
     step, _ = counter(player)
     assert step == frame.evaluate("() => window.babylmPlayer.t") + 1 >= 9
     assert elapsed < 5, f"8 steps took {elapsed:.1f} s at 10 steps/s"
-    after = frame.evaluate(topk), frame.evaluate(state), frame.evaluate(history)
-    assert after[0] != before[0], "the top-k bars did not change"
-    assert after[1] != before[1], "the state canvas did not change"
-    assert after[2] != before[2], "the history's reveal did not move"
-    assert len(sent) == quiet, f"the browser sent Streamlit {len(sent) - quiet} messages while playing"
+    after = frame.evaluate(pictures)
+    for name, one, two in zip(("bars", "state", "history"), before, after):
+        assert one != two, f"the {name} canvas did not change"
 
 
-def test_show_gates_draws_the_gate_grids(page):
+def test_show_gates_draws_the_gate_grids_without_resending_the_trace(page):
     player = open_generate(page)
-    gates = player.locator("#fig-gates")
+    frame = player_frame(page)
+    gates = player.locator("#gates-view")
     expect(gates).to_be_hidden()
+    renders = frame.evaluate("() => window.babylmPlayer.renders")
     closed = page.locator(PLAYER).evaluate("el => el.getBoundingClientRect().height")
     player.locator("#gates").check()
     expect(gates).to_be_visible()
@@ -229,19 +265,20 @@ def test_show_gates_draws_the_gate_grids(page):
         for (let k = 0; k < px.length; k += 4) if (px[k] < 250 || px[k + 1] < 250 || px[k + 2] < 250) return true;
         return false; }""")
     assert painted, "the gate canvas is blank"
-    page.wait_for_function(f"() => document.querySelector({PLAYER!r}).getBoundingClientRect().height > {closed} + 200")
+    page.wait_for_function(f"() => document.querySelector({PLAYER!r}).getBoundingClientRect().height > {closed} + 100")
     player.locator("#gates").uncheck()
     expect(gates).to_be_hidden()
     # the frame shrinks back (it used to keep the gates' height, leaving a blank gap)
     page.wait_for_function(f"() => document.querySelector({PLAYER!r}).getBoundingClientRect().height < {closed} + 20")
+    # Growing and shrinking the frame did not make Streamlit post the args (the trace) again.
+    assert frame.evaluate("() => window.babylmPlayer.renders") == renders
     player.locator("#gates").check()  # and leave them shown for the screenshot
     expect(gates.locator("canvas").first).to_be_visible()
 
 
-def test_keyboard_steps_and_spaces_are_visible(page):
+def test_keys_work_as_soon_as_the_page_loads_and_spaces_are_visible(page):
     player = open_generate(page)
-    player.locator("#text").click()  # focus inside the player
-    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")  # no click into the player first
     expect_step(player, 2)
     page.keyboard.press("ArrowRight")
     expect_step(player, 3)  # read the prompt's space ("me want ")
@@ -253,19 +290,72 @@ def test_keyboard_steps_and_spaces_are_visible(page):
     expect_step(player, 3)
     page.keyboard.press("Home")
     expect_step(player, 1)
+    # Typing a prompt with arrows and spaces moves the cursor, not the player.
+    box = page.get_by_role("textbox", name="Prompt")
+    box.click()
+    box.press("End")
+    box.press("ArrowLeft")
+    box.press("Space")
+    expect_step(player, 1)
 
 
 # --- the Generate form ----------------------------------------------------------------------
-def test_generate_with_a_new_prompt_loads_a_new_generation(page):
+def test_four_prompts_in_a_row_each_generate_what_was_typed(page):
     player = open_generate(page)
     frame = player_frame(page)
-    old_key = frame.evaluate("() => window.babylmPlayer.key")
-    page.get_by_role("textbox", name="Prompt").fill("me love ")
+    for prompt in ("me love ", "me see ", "me want ", "me go "):
+        key = frame.evaluate("() => window.babylmPlayer.key")
+        generate(page, Prompt=prompt)
+        frame.wait_for_function(f"() => window.babylmPlayer.key !== {key!r}", timeout=LOAD_MS)
+        expect(player.locator("#counter")).to_have_text(re.compile(rf"of {len(prompt) + 60 - 1}$"))
+        expect(page.get_by_role("textbox", name="Prompt")).to_have_value(prompt)
+        pause_at(page, player, len(prompt))
+        # the prompt read so far, then the one next character (orange): nothing more
+        expect(player.locator("#text")).to_have_text(re.compile("^" + re.escape(prompt.replace(" ", "␣")) + ".$"))
+
+
+def test_four_seeds_in_a_row_each_apply_and_generate_twice_replays(page):
+    player = open_generate(page)
+    frame = player_frame(page)
+    texts = set()
+    for seed in (1, 2, 3, 4):
+        key = frame.evaluate("() => window.babylmPlayer.key")
+        generate(page, Seed=seed)
+        frame.wait_for_function(f"() => window.babylmPlayer.key !== {key!r}", timeout=LOAD_MS)
+        expect(page.get_by_role("spinbutton", name="Seed")).to_have_value(str(seed))
+        assert frame.evaluate("() => window.babylmPlayer.trace.settings.seed") == str(seed)
+        texts.add(frame.evaluate("() => window.babylmPlayer.trace.outputs.join(',')"))
+    assert len(texts) == 4
+    # Same settings again: the same generation replays from the first step.
+    frame.wait_for_function("() => !window.babylmPlayer.playing", timeout=20_000)
+    key = frame.evaluate("() => window.babylmPlayer.key")
     page.get_by_role("button", name="Generate ▶").click()
-    frame.wait_for_function(f"() => window.babylmPlayer.key !== {old_key!r}", timeout=LOAD_MS)
-    assert frame.evaluate("() => window.babylmPlayer.payload.inputs.slice(0, 8).join('')") == "me love "
-    frame.wait_for_function("() => window.babylmPlayer.t >= 8")  # it autoplays
-    expect(player.locator("#text")).to_have_text(re.compile(r"^me␣love␣"))
+    frame.wait_for_function("() => window.babylmPlayer.playing && window.babylmPlayer.t < 5", timeout=LOAD_MS)
+    assert frame.evaluate("() => window.babylmPlayer.key") == key
+
+
+def test_no_future_on_screen(page):
+    """Same prompt, two seeds, both stopped at step 3 (still reading the prompt): the player's
+    pixels are identical, so nothing of either future is drawn."""
+    player = open_generate(page)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    shots = []
+    for seed in (11, 12):
+        frame = player_frame(page)
+        key = frame.evaluate("() => window.babylmPlayer.key")
+        generate(page, Seed=seed)
+        frame.wait_for_function(f"() => window.babylmPlayer.key !== {key!r}", timeout=LOAD_MS)
+        pause_at(page, player, 3)
+        time.sleep(0.3)
+        shots.append(page.locator(PLAYER).screenshot())
+        (SHOTS / f"no-future-seed-{seed}.png").write_bytes(shots[-1])
+    assert player_frame(page).evaluate("() => window.babylmPlayer.trace.outputs.join(',')") != ""
+    # Identical up to antialiasing: rounded button corners differ by 1 in a colour channel from
+    # run to run; anything drawn from either future would differ by far more.
+    one, two = (np.asarray(Image.open(io.BytesIO(shot)).convert("RGB"), dtype=int) for shot in shots)
+    assert one.shape == two.shape
+    assert np.abs(one - two).max() <= 2, "two generations stopped at step 3 drew different pixels"
+    assert "me␣w" in text_shown(player) and "a" not in text_shown(player).replace("␣", "")[4:]
 
 
 def test_unknown_character_shows_an_error_and_keeps_the_player(page):
@@ -274,11 +364,126 @@ def test_unknown_character_shows_an_error_and_keeps_the_player(page):
     old_key = frame.evaluate("() => window.babylmPlayer.key")
     _, total = counter(player)
     player.locator("#step").click()
-    page.get_by_role("textbox", name="Prompt").fill("me want ZZ")
-    page.get_by_role("button", name="Generate ▶").click()
+    generate(page, Prompt="me want ZZ")
     expect(alert(page, "never seen")).to_be_visible()
     assert frame.evaluate("() => window.babylmPlayer.key") == old_key
     expect(player.locator("#counter")).to_have_text(f"step 2 of {total}")  # where it was
+    expect(page.get_by_role("textbox", name="Prompt")).to_have_value("me want ZZ")  # what was typed
+
+
+def test_temperature_zero_says_most_likely(page):
+    player = open_generate(page, "?prompt=me+&length=5&temperature=0&step=3")
+    expect(player.locator("#caption")).to_contain_text("most likely")
+    expect(player.locator("#caption")).not_to_contain_text("sampled")
+
+
+# --- links ------------------------------------------------------------------------------------
+LESSON = "?prompt=me+love+&length=60&temperature=0&top_k=0&seed=3&mode=stateful&step=9&gates=1&unit=2:90"
+
+
+def test_a_lesson_link_opens_that_step_prompt_and_unit(page, pretrained_trace):
+    player = open_generate(page, LESSON)
+    expect_step(player, 9, len("me love ") + 60 - 1)
+    expect(player.locator("#text")).to_have_text(re.compile("^me␣love␣..$"))  # read the first new one
+    expect(page.get_by_role("textbox", name="Prompt")).to_have_value("me love ")
+    expect(player.locator("#gates-view")).to_be_visible()
+    readout = player.locator("#readout")
+    expect(readout).to_have_attribute("data-unit", "2:90")
+    # The shown values are the trace's own, to 3 significant digits (exact ones) or to half a
+    # colour step (gates, sent as uint8 on [0, 1] or [-1, 1]).
+    trace = pretrained_trace(prompt="me love ", length=60, temperature=0.0, seed=3)
+    shown = json.loads(readout.get_attribute("data-values"))
+    for name, text in shown.items():
+        value = float(trace.internals[name][8, 1, 89])
+        number = float(text.replace("≈", "").replace("−", "-"))
+        if text.startswith("≈"):
+            assert abs(number - value) <= 0.01, (name, text, value)
+        else:
+            assert number == float(f"{value:.3g}"), (name, text, value)
+    assert not page.locator('[data-testid="stAlert"]').count()
+
+
+def test_copy_link_round_trip_and_reload_keeps_the_view(page):
+    player = open_generate(page, "?prompt=me+see+&seed=5")
+    frame = player_frame(page)
+    for _ in range(4):
+        player.locator("#step").click()
+    frame.evaluate("() => window.babylmPlayer.store.set({unit: [0, 41]})")  # as a click does
+    player.locator("#copy").click()
+    link = player.locator("#link")
+    expect(link).to_be_visible()
+    url = link.input_value()
+    assert "prompt=me+see+" in url and "seed=5" in url and "step=5" in url and "unit=1%3A42" in url
+    # The page's own URL follows the view too, so a reload comes back to it.
+    page.wait_for_function("() => location.search.includes('step=5')")
+    page.reload()
+    player = page.frame_locator(PLAYER)
+    expect_step(player, 5)
+    expect(player.locator("#readout")).to_have_attribute("data-unit", "1:42")
+    expect(page.get_by_role("textbox", name="Prompt")).to_have_value("me see ")
+    # And the copied link opens the same view in a new session.
+    other = page.context.browser.new_page()
+    try:
+        other.goto(url)
+        there = other.frame_locator(PLAYER)
+        expect(there.locator("#counter")).to_have_text(re.compile("step 5 of"), timeout=LOAD_MS)
+        expect(there.locator("#readout")).to_have_attribute("data-unit", "1:42")
+    finally:
+        other.close()
+
+
+def test_bad_link_values_fall_back_with_one_line_each(page):
+    player = open_generate(page, "?prompt=me+&length=abc&unit=9:9&step=0")
+    expect(alert(page, "length")).to_be_visible()
+    expect(alert(page, "step")).to_be_visible()
+    expect(alert(page, "unit")).to_be_visible()
+    expect_step(player, 1, len("me ") + 60 - 1)
+
+
+# --- projector and phone ----------------------------------------------------------------------
+def visible_in_viewport(page: Page, selector: str) -> bool:
+    """Whether the player's element is wholly inside the page's viewport (no scrolling)."""
+    return page.evaluate("""([frameSel, sel]) => {
+        const frame = document.querySelector(frameSel), r0 = frame.getBoundingClientRect();
+        const r = frame.contentDocument.querySelector(sel).getBoundingClientRect();
+        return r.height > 0 && r0.top + r.top >= 0 && r0.top + r.bottom <= window.innerHeight + 1
+               && r0.left + r.right <= window.innerWidth + 1; }""", [PLAYER, selector])
+
+
+def test_projector_1280x720_shows_everything_at_step_60_of_400(page):
+    page.set_viewport_size({"width": 1280, "height": 720})
+    player = open_generate(page, "?prompt=me+want+&length=400&step=60")
+    expect_step(player, 60, len("me want ") + 400 - 1)
+    time.sleep(0.5)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "projector-1280x720.png"))
+    for what in ("#text", "#bars-view canvas", '#state-view canvas[data-panel="c"]', "#history-view canvas"):
+        assert visible_in_viewport(page, what), f"{what} is not on screen at 1280x720"
+    expect(page.get_by_role("button", name="Generate ▶")).to_be_in_viewport()
+    size = player.locator("#bars-view canvas").evaluate("c => [c.width, c.getBoundingClientRect().width]")
+    assert size[0] >= size[1]  # at least one canvas pixel per CSS pixel
+
+
+def test_phone_390x844_stacks_the_views(browser, server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=server,
+                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        player = open_generate(page, "?step=20")
+        expect_step(player, 20)
+        time.sleep(0.5)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "phone-390x844.png"), full_page=True)
+        expect(player.locator(".keys")).to_be_hidden()  # no key hint on a touch screen
+        frame = player_frame(page)
+        boxes = frame.evaluate("""() => ['#bars-view', '#state-view'].map(s => {
+            const r = document.querySelector(s).getBoundingClientRect(); return [r.left, r.top, r.bottom]; })""")
+        assert boxes[1][1] >= boxes[0][2] - 1, "bars and state should stack on a phone"
+        sharp = frame.evaluate("() => { const c = document.querySelector('#bars-view canvas');"
+                               " return c.width / c.getBoundingClientRect().width; }")
+        assert sharp == pytest.approx(2, abs=0.05)  # drawn at the screen's pixel density
+    finally:
+        context.close()
 
 
 # --- Train and Model ------------------------------------------------------------------------

@@ -1,110 +1,153 @@
 """Generate: pick a prompt and settings, then watch the active model write, one step at a time.
 
-The whole generation is computed once here (cached per model and settings) and handed to the
-browser player, which animates it without asking the server again.
+The whole generation is traced once (cached per model and settings), packed by babylm/wire.py and
+handed to the browser player, which animates it without asking the server again. The page's URL
+holds the settings and the view (`?prompt=me+love+&...&step=9&gates=1&unit=2:90`): a link opens
+exactly that view, a reload keeps it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+from dataclasses import replace
 
 import streamlit as st
 
-from babylm.generate import MAX_LENGTH, check_generation, generate_steps
-from babylm.player import payload, trajectory
+from babylm import wire
+from babylm.generate import MAX_LENGTH, check_work
+from babylm.settings import MAX_SEED, GenerationSettings
+from babylm.trace import Trace, trace_generation
+from babylm.view import VIEW_KEYS, ViewState
 
 from . import state
 from .player_component import player
 
-APP_MAX_LENGTH = min(MAX_LENGTH, 400)  # the player keeps every step in the browser
-# The player's message is about 62 bytes per unit-step (bench: pretrained, 407 steps: 6.4 MB), so
-# 640,000 unit-steps (the seed's 2 x 128 model with the longest prompt) keep a message near 40 MB.
+APP_MAX_LENGTH = min(MAX_LENGTH, 1000)  # the browser keeps every step; 1,000 still plays smoothly
+# One request's work and message grow with steps x layers x units. The wire sends ~8 bytes per
+# unit-step for an LSTM (h, c as 2-byte decimals, four 1-byte gates), so 640,000 unit-steps (the
+# seed's 2 x 128 model with a long prompt and 1,000 new characters) keep a message near 5 MB.
 APP_MAX_UNIT_STEPS = 640_000
-DEFAULTS = dict(prompt="me want ", length=60, temperature=0.8, top_k=0, seed=7, mode="stateful")
+MODES = {"stateful": "carried (stateful)", "window": "the seed's 15-character window"}
+FIELDS = ("prompt", "length", "temperature", "top_k", "seed", "mode")
 
 
-@st.cache_data(max_entries=16, show_spinner="The model is writing…")
-def generation(model_key: str, _baby, prompt: str, length: int, temperature: float, top_k: int,
-               seed: int, mode: str) -> dict:
-    """The player's payload for one generation. `model_key` names the weights (for the cache)."""
-    steps = list(generate_steps(_baby.model, _baby.vocab, prompt, length, temperature=temperature,
-                                top_k=top_k or None, seed=seed, mode=mode, show_k=10))
-    return payload(trajectory(steps), _baby.itos, k=10, mode=mode, seq_length=_baby.config.seq_length)
+# --- the model's work, cached -------------------------------------------------------------
+@st.cache_resource(max_entries=16, show_spinner=False)
+def scales(model_key: str, _baby) -> dict[str, tuple[float, float]]:
+    """Each internal's fixed colour range, once per model (wire.model_scales)."""
+    return wire.model_scales(_baby.model, _baby.vocab, _baby.text)
 
 
+@st.cache_resource(max_entries=16, show_spinner="The model is writing…")
+def generation(model_key: str, settings: GenerationSettings, _baby) -> tuple[Trace, bytes, str]:
+    """The trace of one generation, its wire buffer and its id. `model_key` names the model
+    (for the cache); the trace and the bytes are shared read-only by every session."""
+    trace = trace_generation(_baby.model, _baby.vocab, settings)
+    trace_id = wire.trace_id(model_key, trace)
+    return trace, wire.encode(trace, scales(model_key, _baby), trace_id), trace_id
+
+
+# --- settings: the form, the link ---------------------------------------------------------
 def fallback_prompt(baby) -> str:
-    """A prompt this model can read: "me want " if it knows those letters, else its text's start."""
-    if not baby.vocab.unknown(DEFAULTS["prompt"]):
-        return DEFAULTS["prompt"]
+    """A prompt this model can read: the default if it knows those letters, else its text's start."""
+    default = GenerationSettings().prompt
+    if not baby.vocab.unknown(default):
+        return default
     text = baby.text or "".join(baby.itos)
     return text.split("\n")[0][:8] or baby.itos[-1]
 
 
-def fit_settings(baby) -> None:
-    """Settings kept from a lighter model may be too heavy for this one: start over, saying why."""
-    current = st.session_state.get("gen")
-    if current is None or baby.vocab.unknown(current["prompt"]):
-        return  # nothing yet, or the prompt fallback below handles it
-    try:
-        check_generation(baby.vocab, current["prompt"], current["length"], current["temperature"],
-                         current["top_k"] or None, current["mode"], config=baby.config,
-                         max_unit_steps=APP_MAX_UNIT_STEPS)
-    except ValueError as err:
-        st.warning(f"The last settings don't fit this model ({err}), so it starts from the defaults.")
-        st.session_state["gen"] = dict(DEFAULTS, prompt=fallback_prompt(baby))
+def start_session() -> None:
+    """The first run of a session: settings and view from the link (defaults where it has none),
+    with a one-line notice for every value that did not fit."""
+    settings, notices = GenerationSettings.from_query(st.query_params)
+    view, view_notices = ViewState.from_query(st.query_params)
+    st.session_state.update(gen_settings=settings, gen_view=view, gen_play=0,
+                            gen_notices=notices + view_notices)
+    for name in FIELDS:  # the form's widgets start from these; then they keep what is typed
+        value = getattr(settings, name)
+        st.session_state[f"gen_{name}"] = (value if value is not None else 0) if name != "temperature" else float(value)
 
 
-def settings_form(baby) -> dict | None:
-    """The controls; returns new settings when Generate was pressed and they are valid."""
-    current = st.session_state.setdefault("gen", dict(DEFAULTS))
-    with st.sidebar.form("generate"):
-        st.markdown("**What should it write?**")
-        prompt = st.text_input("Prompt", value=current["prompt"],
-                               help="The model reads these characters first. Spaces count.")
-        length = st.slider("New characters", 1, APP_MAX_LENGTH, current["length"])
-        temperature = st.slider("Temperature", 0.0, 2.0, float(current["temperature"]), 0.05,
-                                help="0 always picks the likeliest; higher is more adventurous.")
-        top_k = st.number_input("Top-k (0 = all)", 0, len(baby.vocab), min(current["top_k"], len(baby.vocab)),
-                                help="Sample only among the k likeliest characters.")
-        seed = st.number_input("Seed", 0, 2**31 - 1, current["seed"], help="Same seed, same text.")
-        mode = st.radio("Memory", ["stateful", "window"],
-                        index=["stateful", "window"].index(current["mode"]),
-                        format_func=lambda m: {"stateful": "carried (stateful)",
-                                               "window": "the seed's 15-character window"}[m],
-                        help="Stateful carries h and c forward; the seed re-reads its last "
-                             "15 characters from a blank memory at every step.")
+def settings_form(baby) -> GenerationSettings | None:
+    """The controls; returns new settings when Generate was pressed and they are valid. Every
+    widget has a stable key and no `value=`, so it keeps exactly what was typed."""
+    with st.sidebar.form("generate", border=False):
+        st.text_input("Prompt", key="gen_prompt", help="The model reads these characters first. Spaces count.")
+        st.slider("New characters", 1, APP_MAX_LENGTH, key="gen_length")
+        st.slider("Temperature", 0.0, 2.0, step=0.05, key="gen_temperature",
+                  help="0 always picks the likeliest; higher is more adventurous.")
+        st.number_input("Top-k (0 = all)", 0, len(baby.vocab), key="gen_top_k",
+                        help="Sample only among the k likeliest characters.")
+        st.number_input("Seed", 0, MAX_SEED, key="gen_seed", help="Same seed, same text.")
+        st.radio("Memory", list(MODES), format_func=MODES.get, key="gen_mode",
+                 help="Stateful carries the memory forward; the seed re-reads its last "
+                      "15 characters from a blank memory at every step.")
         submitted = st.form_submit_button("Generate ▶", type="primary", width="stretch")
     if not submitted:
         return None
-    new = dict(prompt=prompt, length=int(length), temperature=float(temperature), top_k=int(top_k),
-               seed=int(seed), mode=mode)
+    ss = st.session_state
+    new = GenerationSettings(prompt=ss.gen_prompt, length=int(ss.gen_length),
+                             temperature=float(ss.gen_temperature), top_k=int(ss.gen_top_k),
+                             seed=int(ss.gen_seed), mode=ss.gen_mode)
     try:
-        check_generation(baby.vocab, prompt, new["length"], new["temperature"], new["top_k"] or None, mode,
-                         seed=new["seed"], config=baby.config, max_unit_steps=APP_MAX_UNIT_STEPS)
+        check(new, baby)
     except ValueError as err:
         st.sidebar.error(f"Can't generate: {err}.", icon="⚠️")
         return None
-    st.session_state["gen"] = new
     return new
 
 
+def check(settings: GenerationSettings, baby) -> GenerationSettings:
+    """Settings the app will run for this model, else a ValueError naming what is wrong."""
+    settings.check(baby.vocab, max_length=APP_MAX_LENGTH)
+    check_work(baby.config, len(settings.prompt) + settings.length - 1, settings.mode, APP_MAX_UNIT_STEPS)
+    return settings
+
+
+def write_link(settings: GenerationSettings) -> None:
+    """Put the settings in the page's URL (the player adds the view as you move)."""
+    keep = {k: v for k, v in st.query_params.to_dict().items() if k not in FIELDS and k not in VIEW_KEYS}
+    st.query_params.from_dict({**keep, **settings.to_query()})
+
+
+def usable(settings: GenerationSettings, baby) -> tuple[GenerationSettings, str | None]:
+    """Settings this model can run: a prompt it cannot read, or a top-k beyond its vocabulary
+    (after switching models), gives way, with a note saying so."""
+    if baby.vocab.unknown(settings.prompt):
+        settings = replace(settings, prompt=fallback_prompt(baby))
+        return settings, f"This model can't read the last prompt, so it starts from “{settings.prompt}”."
+    try:
+        return check(settings, baby), None
+    except ValueError as err:
+        default = GenerationSettings(prompt=fallback_prompt(baby))
+        return default, f"The last settings don't fit this model ({err}), so it starts from the defaults."
+
+
+# --- the page -----------------------------------------------------------------------------
 def page() -> None:
     model = state.active()
     baby = model.baby
-    st.title("Watch a baby LSTM write")
-    st.caption(f"Model: **{model.label}** · {baby.config.num_layers} LSTM layers × "
-               f"{baby.config.hidden_size} units · {len(baby.vocab)} characters. "
-               "Press ▶ Play, or Step through it (← → and space work too). Settings are in the sidebar.")
-    fit_settings(baby)
-    submitted = settings_form(baby)
-    settings = st.session_state["gen"]
-    if baby.vocab.unknown(settings["prompt"]):
-        settings = dict(settings, prompt=fallback_prompt(baby))
-        st.info(f"This model can't read the last prompt, so it starts from “{settings['prompt']}”.")
-    data = generation(model.key, baby, **settings)
-    trajectory_id = hashlib.sha256(json.dumps([model.key, settings], sort_keys=True).encode()).hexdigest()[:16]
-    player(data, trajectory_id, autoplay=submitted is not None)
+    if "gen_settings" not in st.session_state:
+        start_session()
+    c = baby.config
+    st.markdown(f"#### Watch a baby {c.cell.upper()} write")
+    new = settings_form(baby)
+    st.sidebar.caption(f"Model: **{model.label}** · {c.num_layers} {c.cell.upper()} layers × "
+                       f"{c.hidden_size} units · {len(baby.vocab)} characters")
+    ss = st.session_state
+    if new is not None:
+        ss.update(gen_settings=new, gen_view=ViewState(), gen_play=ss.gen_play + 1, gen_notices=[])
+        write_link(new)
+    settings, note = usable(ss.gen_settings, baby)
+    for notice in ss.gen_notices + ([note] if note else []):
+        st.info(notice, icon="ℹ️")
+    trace, data, trace_id = generation(model.key, settings, baby)
+    view, fit_notices = ss.gen_view.fit(*trace.shape)
+    for notice in fit_notices:
+        st.info(notice, icon="ℹ️")
+    shown = player(data, trace_id, view, play=ss.gen_play)
+    # What the viewer is on, for other parts of the page (lessons, the inspector).
+    ss["player_view"] = shown or view
     with st.expander("What am I looking at?"):
         st.markdown(EXPLAINER)
 
@@ -114,13 +157,16 @@ EXPLAINER = """
   the one just read; the **orange** one is what comes next. ␣ is a space, ⏎ a new line.
 * **Next character**: the model's own probabilities for the next character after reading the
   outlined one (temperature 1; temperature and top-k only reshape them before sampling).
-* **Memory now**: each square is one unit of the LSTM. `h` (the hidden state, what the layer
-  shows the next layer) always lies between −1 and 1. `c` (the cell state, the long-term memory)
-  can grow larger; its colour range is fixed for the whole generation.
-* **Memory over time**: one column per character read, so you can see which units switch on at a
-  space, stay on through a word, or keep a value for a long time.
-* **Gates** (tick *show gates*): the forget gate near 1 keeps memory, near 0 wipes it; the input
+* **Memory now**: each square is one unit. `h` (the hidden state, what the layer shows the next
+  layer) lies between −1 and 1. `c` (the cell state, the long-term memory) can grow larger; its
+  colour range is fixed for this model, so a colour means the same for every prompt.
+  Click a square to follow that unit everywhere; its exact values appear below the grids.
+* **Memory over time**: one column per character read, one row per unit (the most active first,
+  or by number), so you can see which units switch on at a space, stay on through a word, or keep
+  a value for a long time. Nothing after the current step is shown.
+* **Gates** (tick *gates*): the forget gate near 1 keeps memory, near 0 wipes it; the input
   gate decides how much of the candidate is written; the output gate how much of `c` is shown in `h`.
 * **Memory mode**: *stateful* carries memory from every character so far. The seed's *window*
   re-reads only the last 15 characters from a blank memory at every step (shaded yellow).
+* **🔗 Copy link** gives a link to exactly this view: the settings, the step, the selected unit.
 """

@@ -1,45 +1,50 @@
-"""Streamlit wrapper for the browser player in `player/` (a static custom component).
+"""Streamlit wrapper for the browser player in `player/` (a static custom component, v1).
 
-The component folder is assembled once per server in a temporary directory: our three files
-plus the plotly.min.js that ships inside the installed `plotly` package, so the browser draws
-with the same Plotly the server builds figures for, and nothing is fetched from the internet.
+What goes over the wire, and when (see player/main.js for the other side):
+- `trace`: the wire buffer (babylm/wire.py) as a bytes arg, which Streamlit sends as a binary
+  `SpecialArg` (it arrives in the browser as a Uint8Array, no JSON, no base64). Streamlit re-sends
+  an element only when its args change; on a rerun with the same args it sends a reference to the
+  cached message, so a rerun costs the network almost nothing.
+- `id`, `view`, `play`: small JSON, constant for one generation in one session.
+- `command`: what a page tells the player (go to a step, select a unit, highlight a panel).
+  Changing it changes the element, so Streamlit sends it again, trace included: commands are for
+  lesson stops and the inspector, not for every frame.
+
+The player reports the view it shows (step, unit, gates, order) as the component value, debounced
+and never while playing; `player()` returns it as a ViewState, or None.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import shutil
-import tempfile
 from pathlib import Path
 
-import plotly
 import streamlit.components.v1 as components
 
+from babylm.view import ViewState
+
 SOURCE = Path(__file__).resolve().parent / "player"
-FILES = ("index.html", "player.js", "player.css")
 
 
 @functools.lru_cache(maxsize=1)
 def _component():
-    plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    digest = hashlib.sha256(b"".join((SOURCE / f).read_bytes() for f in FILES))
-    digest.update(plotly.__version__.encode())
-    folder = Path(tempfile.gettempdir()) / f"babylm-player-{digest.hexdigest()[:12]}"
-    if not (folder / "plotly.min.js").exists():
-        staging = Path(tempfile.mkdtemp(prefix="babylm-player-"))
-        for name in FILES:
-            shutil.copy(SOURCE / name, staging / name)
-        shutil.copy(plotly_js, staging / "plotly.min.js")
-        try:
-            staging.rename(folder)
-        except OSError:  # another server process won the race; its copy is identical
-            shutil.rmtree(staging, ignore_errors=True)
-    return components.declare_component("babylm_player", path=str(folder))
+    return components.declare_component("babylm_player", path=str(SOURCE))
 
 
-def player(payload: dict, trajectory_id: str, autoplay: bool = False) -> None:
-    """Show the player for one generation. A new `trajectory_id` loads a new generation;
-    the same id on a rerun leaves the browser's playback where it is."""
-    _component()(payload=payload, trajectory_id=trajectory_id, autoplay=autoplay,
-                 key="babylm-player", default=None)
+def player(trace: bytes, trace_id: str, view: ViewState | None = None, play: int = 0,
+           command: dict | None = None, key: str = "babylm-player") -> ViewState | None:
+    """Show the player for one trace; return the view the viewer is on (None until they move).
+
+    `trace_id` names the trace: a new one loads a new trace; the same one on a rerun leaves the
+    browser where it is. `view` is where a new trace opens. A new `play` value replays from step
+    0 (Generate pressed, even with the same settings). `command` is applied once per new
+    `command["id"]`: keys t, unit ([layer, unit], 0-based), gates, order, rows, highlight, play.
+    """
+    value = _component()(trace=trace, id=trace_id, view=(view or ViewState()).to_player(),
+                         play=play, command=command, key=key, default=None)
+    if not isinstance(value, dict) or value.get("trace") != trace_id:
+        return None  # nothing reported yet, or a report about the previous trace
+    try:
+        return ViewState.from_player(value)
+    except (KeyError, TypeError, ValueError):
+        return None

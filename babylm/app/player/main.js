@@ -1,0 +1,185 @@
+// The babylm player: wires the store, the timer, the views and the Streamlit protocol.
+//
+// Python sends (as component args): `trace` (the wire buffer, once per generation), `id` (its
+// name), `view` (where to open: ViewState.to_player), `play` (a counter: a new value replays from
+// step 0) and `command` (an object with an `id`; a new id is applied once: t, unit, gates, order,
+// rows, highlight, speed). The player sends back, debounced and never while playing, the view it
+// shows: {trace, t, unit, gates, order}. It also keeps the page's URL on the current view.
+
+import * as protocol from "./protocol.js";
+import { decode } from "./wire.js";
+import { Store, initialState, fromPython, viewToQuery, VIEW_KEYS } from "./store.js";
+import { Player } from "./player.js";
+import { TextView } from "./views/text.js";
+import { BarsView } from "./views/bars.js";
+import { GridsView, ReadoutView } from "./views/grids.js";
+import { HistoryView } from "./views/history.js";
+
+const $ = (id) => document.getElementById(id);
+const store = new Store(initialState());
+const S = { store, trace: null, player: null, views: [], key: null, play: null, command: null, renders: 0 };
+window.babylmPlayer = S;  // for the browser tests and the curious
+Object.defineProperties(S, {
+  t: { get: () => store.state.t },
+  playing: { get: () => store.state.playing },
+});
+const report = protocol.debounced(250);
+
+const actions = {
+  select: (unit) => {
+    const same = store.state.unit && unit && store.state.unit[0] === unit[0] && store.state.unit[1] === unit[1];
+    store.set({ unit: same ? null : unit, history: null });
+  },
+  hover: (hover) => store.set({ hover }),
+  set: (patch) => store.set(patch),
+};
+
+// --- loading a trace ---------------------------------------------------------------------
+function load(args) {
+  if (S.player) S.player.pause();
+  const trace = decode(args.trace);
+  S.trace = trace;
+  S.key = args.id;
+  S.player = new Player(store, trace.steps);
+  const states = trace.panels.filter((p) => p.state), gates = trace.panels.filter((p) => !p.state);
+  S.views = [
+    new TextView($("text"), $("caption"), trace),
+    new BarsView($("bars-view"), trace),
+    new GridsView($("state-view"), trace, states, actions),
+    new GridsView($("gates-view"), trace, gates, actions),
+    new ReadoutView($("readout"), trace),
+    new HistoryView($("history-view"), trace, actions),
+  ];
+  S.gatesView = S.views[3];
+  $("gates").disabled = gates.length === 0;
+  $("scrub").max = trace.steps - 1;
+  store.set(Object.assign(initialState(), { speed: store.state.speed }, fromPython(args.view || {}, trace)));
+  report.prime(reported(store.state));  // Python knows where it opened the player
+  render(store.state, null, true);
+}
+
+protocol.onRender((args) => {
+  S.renders++;
+  if (!args.trace) return;
+  const fresh = args.id !== S.key;
+  if (fresh) load(args);
+  if (args.play !== S.play) {
+    if (S.play !== null && args.play) {  // Generate pressed again: replay from the first step
+      store.set({ t: 0 });
+      S.player.play();
+    } else if (fresh && args.play && args.autoplay) {
+      S.player.play();
+    }
+    S.play = args.play;
+  }
+  const command = args.command;
+  if (command && command.id !== S.command) {
+    S.command = command.id;
+    S.player.pause();
+    store.set(fromPython(command, S.trace));
+    if (command.play) S.player.play();
+  }
+});
+
+function reported(state) {
+  return { trace: S.key, t: state.t, unit: state.unit, gates: state.gates, order: state.order };
+}
+
+// --- rendering ---------------------------------------------------------------------------
+function render(state, prev, force = false) {
+  if (!S.trace) return;
+  const trace = S.trace;
+  $("gates-view").hidden = !state.gates;
+  for (const view of S.views) {
+    if (view === S.gatesView && !state.gates) continue;
+    view.render(state, prev, force || (view === S.gatesView && prev && !prev.gates));
+  }
+  $("scrub").value = state.t;
+  $("counter").textContent = `step ${state.t + 1} of ${trace.steps}`;
+  $("counter").dataset.step = state.t + 1;
+  $("back").disabled = $("reset").disabled = state.t === 0;
+  $("step").disabled = state.t === trace.steps - 1;
+  $("play").textContent = state.playing ? "❚❚ Pause" : "▶ Play";
+  $("play").setAttribute("aria-pressed", String(state.playing));
+  $("gates").checked = state.gates;
+  $("speed").value = String(state.speed);
+  if (!state.playing) {
+    report(reported(state));
+    writeUrl(state);
+  }
+}
+store.subscribe((state, prev) => render(state, prev));
+new ResizeObserver(() => render(store.state, store.state, true)).observe($("row"));
+
+// --- the page's URL: settings + view, so a reload or a copied link opens this view ----------
+function link(state) {
+  const page = protocol.host();
+  const base = page ? page.location : new URL(document.referrer || window.location.href);
+  const params = new URLSearchParams(base.search);
+  for (const key of VIEW_KEYS) params.delete(key);
+  for (const [key, value] of Object.entries(S.trace.settings || {})) params.set(key, value);
+  for (const [key, value] of Object.entries(viewToQuery(state))) params.set(key, value);
+  return `${base.origin}${base.pathname}?${params.toString()}`;
+}
+
+let urlTimer = null;
+function writeUrl(state) {
+  const page = protocol.host();
+  if (!page || !S.trace) return;
+  clearTimeout(urlTimer);
+  urlTimer = setTimeout(() => {
+    const url = link(store.state);
+    if (url !== page.location.href) page.history.replaceState(page.history.state, "", url);
+  }, 200);
+}
+
+$("copy").onclick = async () => {
+  const url = link(store.state);
+  const box = $("link");
+  box.value = url;
+  box.hidden = false;
+  box.select();
+  let copied = false;
+  for (const nav of [protocol.host() && protocol.host().navigator, navigator]) {
+    try {
+      if (nav && nav.clipboard) {
+        await nav.clipboard.writeText(url);
+        copied = true;
+        break;
+      }
+    } catch (err) { /* try the next, else the box below shows the link to copy by hand */ }
+  }
+  $("copy").textContent = copied ? "Copied ✓" : "Copy the link below";
+  setTimeout(() => { $("copy").textContent = "Copy link"; }, 2500);
+};
+
+// --- controls and keys -------------------------------------------------------------------
+const go = (t) => { S.player.pause(); store.set({ t: Math.max(0, Math.min(S.trace.steps - 1, t)) }); };
+$("play").onclick = () => S.player && S.player.toggle();
+$("step").onclick = () => S.trace && go(store.state.t + 1);
+$("back").onclick = () => S.trace && go(store.state.t - 1);
+$("reset").onclick = () => S.trace && go(0);
+$("scrub").oninput = (e) => S.trace && go(Number(e.target.value));
+$("speed").onchange = (e) => store.set({ speed: Number(e.target.value) });
+$("gates").onchange = (e) => store.set({ gates: e.target.checked });
+
+function onKey(e) {
+  const el = e.target;
+  const typing = el && (el.isContentEditable || ["TEXTAREA", "SELECT"].includes(el.tagName) ||
+                        (el.tagName === "INPUT" && el.type !== "range" && el.type !== "checkbox"));
+  if (typing || e.altKey || e.ctrlKey || e.metaKey || !S.trace) return;
+  const keys = { " ": () => S.player.toggle(), ArrowRight: () => go(store.state.t + 1),
+                 ArrowLeft: () => go(store.state.t - 1), Home: () => go(0) };
+  if (keys[e.key]) {
+    e.preventDefault();
+    keys[e.key]();
+  }
+}
+document.addEventListener("keydown", onKey);
+// The keys work as soon as the page has loaded, without clicking into the player first: the
+// page around it is the same origin, so listen there too.
+const page = protocol.host();
+if (page) page.document.addEventListener("keydown", onKey);
+
+protocol.fitHeight($("player"));
+protocol.ready();

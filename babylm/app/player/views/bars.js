@@ -1,0 +1,74 @@
+// The model's next-character probabilities at the current step: the ten likeliest, best first,
+// plus the character that came next (orange) if it was not among them. Horizontal bars, so every
+// label is large and none overlaps, however narrow the screen. Numbers are the wire's
+// 3-significant-digit probabilities (temperature 1).
+
+import { sharpCanvas } from "../colors.js";
+import { hostHeight } from "../protocol.js";
+import { visible } from "./text.js";
+
+const K = 10, BAR = "#9db4d6", CHOSEN = "#e8590c", INK = "#1f2430", MUTED = "#5b6375";
+
+export class BarsView {
+  constructor(root, trace) {
+    this.trace = trace;
+    root.replaceChildren();
+    const title = document.createElement("div");
+    title.className = "view-title";
+    title.textContent = "Next character";
+    this.canvas = document.createElement("canvas");
+    this.canvas.className = "bars";
+    root.append(title, this.canvas);
+    this.root = root;
+    this.bars = [];
+    this.canvas.onmousemove = (e) => {
+      const r = this.canvas.getBoundingClientRect(), y = e.clientY - r.top;
+      const hit = this.bars.find((b) => y >= b.y0 && y <= b.y1);
+      this.canvas.title = hit ? `“${hit.ch}”: ${hit.p.toPrecision(3)}` : "";
+    };
+    this.key = "";
+  }
+
+  top(t) {
+    const { probs, vocab, outputs } = this.trace;
+    const row = Array.from({ length: vocab }, (_, j) => j);
+    row.sort((a, b) => probs[t * vocab + b] - probs[t * vocab + a] || a - b);
+    const best = row.slice(0, Math.min(K, vocab));
+    if (!best.includes(outputs[t])) best.push(outputs[t]);
+    return best;
+  }
+
+  render(state, prev, force) {
+    const width = this.root.clientWidth;
+    const rowH = Math.max(17, Math.min(24, Math.floor((hostHeight() * 0.27) / (K + 1))));
+    const key = `${state.t}|${width}|${rowH}`;
+    if (!force && key === this.key) return;
+    this.key = key;
+    const { t } = state, trace = this.trace;
+    const ids = this.top(t);
+    const height = rowH * (K + 1);
+    const ctx = sharpCanvas(this.canvas, width, height);
+    const left = 34, right = 64, w = width - left - right;
+    ctx.clearRect(0, 0, width, height);
+    ctx.fillStyle = "#e5e8ef";
+    ctx.fillRect(left, 0, 1, ids.length * rowH);
+    ctx.fillRect(left + w, 0, 1, ids.length * rowH);  // 100%
+    ctx.textBaseline = "middle";
+    this.bars = ids.map((j, k) => {
+      const p = trace.probs[t * trace.vocab + j], y = k * rowH;
+      const bar = { y0: y, y1: y + rowH, p, ch: visible(trace.itos[j]), chosen: j === trace.outputs[t] };
+      ctx.fillStyle = bar.chosen ? CHOSEN : BAR;
+      ctx.fillRect(left + 1, y + 2, Math.max(1, p * w), rowH - 4);
+      ctx.fillStyle = INK;
+      ctx.textAlign = "center";
+      ctx.font = `bold ${Math.min(20, rowH - 2)}px 'DejaVu Sans Mono', Menlo, monospace`;
+      ctx.fillText(bar.ch, left / 2, y + rowH / 2 + 1);
+      ctx.textAlign = "left";
+      ctx.font = `${bar.chosen ? "bold " : ""}15px Inter, Helvetica, Arial, sans-serif`;
+      ctx.fillStyle = bar.chosen ? CHOSEN : MUTED;
+      ctx.fillText(`${(100 * p).toPrecision(3)}%`, left + Math.max(1, p * w) + 5 > left + w - 2
+        ? left + w + 4 : left + Math.max(1, p * w) + 5, y + rowH / 2 + 1);
+      return bar;
+    });
+  }
+}

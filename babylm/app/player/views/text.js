@@ -1,0 +1,68 @@
+// The text so far: what the model has read (the prompt bold, what it wrote blue), the character
+// just read outlined, and the next one in orange. Nothing after the current step is in the DOM:
+// a character's span is attached when the step reaches it and detached when it goes back.
+// Capped to its last lines (CSS), so it never pushes the charts off a projector.
+
+const VISIBLE = { " ": "␣", "\n": "⏎", "\t": "⇥" };
+
+export function visible(ch) {
+  return VISIBLE[ch] || ch;
+}
+
+export class TextView {
+  constructor(box, caption, trace) {
+    this.box = box;
+    this.caption = caption;
+    this.trace = trace;
+    const chars = trace.chars(trace.inputs);
+    box.replaceChildren();
+    this.spans = chars.map((ch, k) => {
+      const el = document.createElement("span");
+      const generated = k > 0 && !trace.from_prompt[k - 1];
+      el.className = generated ? "gen" : "prompt";
+      if (VISIBLE[ch]) el.classList.add("ws");
+      el.textContent = VISIBLE[ch] ? VISIBLE[ch] + (ch === "\n" ? "\n" : "") : ch;
+      return el;
+    });
+    this.next = document.createElement("span");
+    this.next.className = "chosen";
+    this.shown = -1;  // spans 0..shown are attached
+    this.windowed = [];
+  }
+
+  render(state, prev) {
+    if (prev && state.t === prev.t && this.shown >= 0) return;
+    const { t } = state, trace = this.trace;
+    this.next.remove();
+    for (let k = this.shown + 1; k <= t; k++) this.box.appendChild(this.spans[k]);
+    for (let k = t + 1; k <= this.shown; k++) this.spans[k].remove();
+    this.shown = t;
+    for (const el of this.box.querySelectorAll(".read")) el.classList.remove("read");
+    this.spans[t].classList.add("read");
+    for (const el of this.windowed) el.classList.remove("window");
+    this.windowed = [];
+    if (trace.mode === "window") {
+      for (let k = Math.max(0, t + 1 - trace.seq_length); k <= t; k++) {
+        this.spans[k].classList.add("window");
+        this.windowed.push(this.spans[k]);
+      }
+    }
+    const next = trace.itos[trace.outputs[t]];
+    this.next.textContent = visible(next);
+    this.spans[t].after(this.next);
+    this.box.scrollTop = this.box.scrollHeight;  // the last lines
+    this.caption.innerHTML = this.describe(t);
+  }
+
+  describe(t) {
+    const trace = this.trace, s = trace.settings || {};
+    const read = visible(trace.itos[trace.inputs[t]]), next = visible(trace.itos[trace.outputs[t]]);
+    const p = trace.probs[t * trace.vocab + trace.outputs[t]];
+    const greedy = Number(s.temperature) === 0 || Number(s.top_k) === 1;
+    const how = trace.from_prompt[t] ? "the prompt's next character" : greedy ? "most likely" : "sampled";
+    const memory = trace.mode === "window" ? ` · re-read the last ${trace.seq_length} characters from zero`
+                                           : " · memory carried from every character so far";
+    return `Read <b>“${read}”</b> → next <b>“${next}”</b> (${how}; the model gave it ` +
+           `${(100 * p).toPrecision(3)}%)${memory}`;
+  }
+}

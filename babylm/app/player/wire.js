@@ -1,0 +1,89 @@
+// Reads the buffer babylm/wire.py writes (see its docstring for the layout): the header, and
+// every block as arrays. Panels are whatever the cell exposes, in its order; nothing here knows
+// which cell it is.
+
+const MIN_EXP = -28;
+let D16 = null;  // code -> value, for all 65536 codes
+
+function d16Table() {
+  if (D16) return D16;
+  D16 = new Float32Array(65536);
+  for (let code = 0; code < 65536; code++) {
+    const m = code & 1023, e = ((code >> 10) & 31) + MIN_EXP;
+    D16[code] = (code >> 15 ? -1 : 1) * m * Math.pow(10, e - 2);
+  }
+  return D16;
+}
+
+/** A panel: one internal (T, L, H). `q` holds colour indices 0..255 on [lo, hi] for drawing;
+ * `exact` (d16 panels) the values to 3 significant digits, for text. */
+class Panel {
+  constructor(meta, data, steps, layers, units) {
+    Object.assign(this, meta);
+    this.size = layers * units;
+    this.units = units;
+    const span = this.hi - this.lo;
+    if (meta.dtype === "d16") {
+      const table = d16Table();
+      this.exact = new Float32Array(data.length);
+      this.q = new Uint8Array(data.length);
+      for (let k = 0; k < data.length; k++) {
+        const v = table[data[k]];
+        this.exact[k] = v;
+        const n = Math.round(((v - this.lo) / span) * 255);
+        this.q[k] = n < 0 ? 0 : n > 255 ? 255 : n;
+      }
+    } else {
+      this.exact = null;
+      this.q = data;
+    }
+    this.step = span / 255;  // what one colour index is worth
+  }
+
+  index(t, layer, unit) {
+    return t * this.size + layer * this.units + unit;
+  }
+
+  /** The value at (t, layer, unit): exact to 3 significant digits, or to half a colour step. */
+  value(t, layer, unit) {
+    const k = this.index(t, layer, unit);
+    return this.exact ? this.exact[k] : this.lo + this.q[k] * this.step;
+  }
+
+  /** The value as text: 3 significant digits where the wire carries them, else "≈" and the
+   * decimals one colour step can vouch for. */
+  text(t, layer, unit) {
+    const v = this.value(t, layer, unit);
+    if (this.exact) return formatExact(v);
+    const decimals = Math.max(0, Math.ceil(-Math.log10(this.step)) - 1);
+    return "≈" + v.toFixed(decimals).replace("-", "−");
+  }
+}
+
+export function formatExact(v) {
+  return (v === 0 ? "0" : v.toPrecision(3)).replace("-", "−");
+}
+
+export function decode(bytes) {
+  const buffer = bytes.slice().buffer;  // a copy that starts at offset 0, so 16-bit views align
+  const view = new DataView(buffer);
+  const magic = String.fromCharCode(...new Uint8Array(buffer, 0, 4));
+  if (magic !== "BLMW") throw new Error("not a babylm player buffer");
+  const size = view.getUint32(4, true);
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 8, size)));
+  const base = 8 + size;
+  const block = (entry) => {
+    const n = entry.shape.reduce((a, b) => a * b, 1);
+    return entry.dtype === "d16" ? new Uint16Array(buffer, base + entry.offset, n)
+                                 : new Uint8Array(buffer, base + entry.offset, n);
+  };
+  const { steps, layers, units } = header;
+  const table = d16Table();
+  const probs = Float32Array.from(block(header.probs), (code) => table[code]);
+  const panels = header.panels.map((p) => new Panel(p, block(p), steps, layers, units));
+  return Object.assign(header, {
+    probs, vocab: header.itos.length, panels,
+    panel: Object.fromEntries(panels.map((p) => [p.name, p])),
+    chars: (ids) => ids.map((id) => header.itos[id]),
+  });
+}

@@ -1,0 +1,196 @@
+"""A Trace, packed as one compact binary buffer for the browser player, and unpacked again.
+
+The player (babylm/app/player/wire.js) receives this buffer once per generation and draws every
+step from it; nothing is re-sent while it plays. Layout (little-endian):
+
+    b"BLMW" | uint32 header length | header (UTF-8 JSON) | zero padding to 4 bytes | blocks
+
+The header says what the trace is (cell, mode, characters as vocabulary ids, settings) and lists
+its `panels`, one per internal the cell exposes, in the cell's order, each with a label, a fixed
+colour range [lo, hi], whether it is part of the recurrent state, and where its block is. Nothing
+here knows which cell made the trace: names, labels and ranges come from the model
+(`INTERNAL_INFO`) and the trace.
+
+Two encodings, chosen per block:
+- "u8": round((v - lo) / (hi - lo) * 255) on the panel's fixed range. On screen it is
+  indistinguishable from the float; used for internals an activation keeps inside their range
+  (gates, candidates), so the error is at most half a step, (hi - lo) / 510.
+- "d16": 16-bit decimal with 3 significant digits: sign (1 bit), decimal exponent e + 28
+  (5 bits, e from -28 to 3), mantissa m from 100 to 999 (10 bits); value = m * 10**(e - 2).
+  Exactly the number `f"{v:.3g}"` prints, so what the player shows as text is the model's own
+  number to 3 significant digits. Used for the recurrent state (h, c: the values a viewer hovers
+  and selects, and c has no bound) and the next-character probabilities.
+
+`decode(buffer)` is the same reader in Python; the tests use it to check the buffer against the
+trace. `model_scales` fixes each panel's colour range once per model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+
+import numpy as np
+
+from .model import INTERNAL_INFO, STATE_NAMES
+from .trace import Trace
+
+MAGIC = b"BLMW"
+VERSION = 1
+MIN_EXP, MAX_EXP = -28, 3  # d16 exponents: values below 1e-28 are sent as 0, above 9.99e3 clipped
+SCALE_TEXT = 1_500  # characters of the model's own text read to fix the range of unbounded internals
+
+
+# --- the two encodings ------------------------------------------------------------------------
+def to_d16(x: np.ndarray) -> np.ndarray:
+    """float array -> uint16, each value rounded to 3 significant digits (half to even, as
+    Python's format does)."""
+    x = np.asarray(x, dtype=np.float32)
+    a = np.abs(x).astype(np.float64)
+    a = np.minimum(a, 999 * 10.0 ** (MAX_EXP - 2))
+    nonzero = a >= 10.0 ** MIN_EXP
+    e = np.floor(np.log10(np.where(nonzero, a, 1.0))).astype(np.int64)
+    m = np.round(_shift(a, 2 - e))
+    # log10 can land one off next to a power of ten: fix the exponent and round again.
+    high, low = m >= 1000, (m < 100) & nonzero
+    e = e + high - low
+    m = np.where(high | low, np.round(_shift(a, 2 - e)), m)
+    high = m >= 1000  # 999.5 rounding up after the fix
+    e, m = np.where(high, e + 1, e), np.where(high, 100, m)
+    e = np.clip(e, MIN_EXP, MAX_EXP)
+    code = (np.signbit(x).astype(np.uint16) << 15) | ((e - MIN_EXP).astype(np.uint16) << 10) \
+        | m.astype(np.uint16)
+    return np.where(nonzero, code, 0).astype(np.uint16)
+
+
+def _shift(a: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """a * 10**k, exact in float64 for float32 a and the k used here (10**k is exact, and a
+    24-bit mantissa times 5**k fits 53 bits while k <= 12)."""
+    k = np.asarray(k)
+    return np.where(k >= 0, a * 10.0 ** np.maximum(k, 0), a / 10.0 ** np.maximum(-k, 0))
+
+
+def from_d16(code: np.ndarray) -> np.ndarray:
+    """uint16 -> float32: the values to_d16 rounded."""
+    code = np.asarray(code, dtype=np.uint16).astype(np.int64)
+    sign = np.where(code >> 15, -1.0, 1.0)
+    e = ((code >> 10) & 31) + MIN_EXP
+    m = code & 1023
+    return (sign * m * 10.0 ** (e - 2)).astype(np.float32)
+
+
+def to_u8(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    return np.round((np.clip(x, lo, hi) - lo) * (255.0 / (hi - lo))).astype(np.uint8)
+
+
+def from_u8(q: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    return (lo + q.astype(np.float32) * ((hi - lo) / 255.0)).astype(np.float32)
+
+
+# --- colour ranges ----------------------------------------------------------------------------
+def symmetric_range(values: np.ndarray) -> float:
+    """One symmetric range for an unbounded internal: the 99th percentile of |v|, rounded up to
+    a half, at least 1. A few values beyond it are drawn at full colour (their text is exact);
+    scaling to the very largest would wash every other cell out."""
+    return float(max(1.0, np.ceil(np.percentile(np.abs(values), 99) * 2) / 2))
+
+
+def model_scales(model, vocab, text: str | None) -> dict[str, tuple[float, float]]:
+    """Each internal's fixed colour range for this model: the activation's own range where it
+    has one, else a symmetric range from reading (part of) the model's own text once. The same
+    for every generation of the model, so a colour means the same across prompts."""
+    from .trace import trace_text  # the reading is only needed for unbounded internals
+
+    scales, unbounded = {}, []
+    for name in model.internal_names:
+        bounds = INTERNAL_INFO[name][1]
+        if bounds is None:
+            unbounded.append(name)
+        else:
+            scales[name] = bounds
+    if unbounded:
+        known = [ch for ch in (text or "") if ch in vocab.stoi]
+        sample = "".join(known[:SCALE_TEXT]) or "".join(vocab.itos) * 4
+        if len(sample) < 2:
+            sample = sample * 2
+        read = trace_text(model, vocab, sample)
+        for name in unbounded:
+            r = symmetric_range(read.internals[name])
+            scales[name] = (-r, r)
+    return scales
+
+
+# --- the buffer -------------------------------------------------------------------------------
+def trace_id(model_key: str, trace: Trace) -> str:
+    """A short name for one generation of one model (what the player compares to know it has a
+    new trace)."""
+    what = json.dumps([model_key, trace.settings.to_query() if trace.settings else trace.text,
+                       trace.mode], sort_keys=True)
+    return hashlib.sha256(what.encode()).hexdigest()[:16]
+
+
+def encode(trace: Trace, scales: dict[str, tuple[float, float]], trace_key: str = "",
+           exact: tuple[str, ...] | None = None) -> bytes:
+    """The buffer the player reads. `scales` gives each internal's colour range (model_scales);
+    `exact` names the internals sent as 3-significant-digit decimals (default: the cell's
+    recurrent state, h and c for an LSTM); the others are sent as uint8 on their range."""
+    steps, layers, units = trace.shape
+    exact = STATE_NAMES[trace.cell] if exact is None else exact
+    stoi = {ch: n for n, ch in enumerate(trace.itos)}
+    blocks: list[bytes] = []
+    offset = 0
+
+    def add(data: np.ndarray, dtype: str, shape) -> dict:
+        nonlocal offset
+        raw = np.ascontiguousarray(data).tobytes()
+        entry = {"dtype": dtype, "shape": list(shape), "offset": offset}
+        blocks.append(raw + b"\0" * (-len(raw) % 4))
+        offset += len(blocks[-1])
+        return entry
+
+    panels = []
+    for name, values in trace.internals.items():  # each (T, L, H)
+        lo, hi = scales[name]
+        if name in exact:
+            block = add(to_d16(values), "d16", values.shape)
+        else:
+            block = add(to_u8(values, lo, hi), "u8", values.shape)
+        panels.append({"name": name, "label": INTERNAL_INFO[name][0], "lo": lo, "hi": hi,
+                       "state": name in STATE_NAMES[trace.cell], **block})
+    header = {
+        "version": VERSION, "id": trace_key, "cell": trace.cell, "mode": trace.mode,
+        "seq_length": trace.seq_length, "steps": steps, "layers": layers, "units": units,
+        "itos": list(trace.itos),
+        "inputs": [stoi[ch] for ch in trace.inputs], "outputs": [stoi[ch] for ch in trace.outputs],
+        "from_prompt": [int(b) for b in trace.from_prompt],
+        "settings": trace.settings.to_query() if trace.settings else None,
+        "panels": panels,
+        "probs": add(to_d16(trace.probs), "d16", trace.probs.shape),
+    }
+    head = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode()
+    head += b" " * (-(8 + len(head)) % 4)  # blocks start 4-byte aligned
+    return MAGIC + struct.pack("<I", len(head)) + head + b"".join(blocks)
+
+
+def decode(buffer: bytes) -> dict:
+    """The header as a dict, with every block decoded to float32 arrays: `probs` (T, V) and
+    `internals` {name: (T, L, H)} (what the player draws and shows)."""
+    if buffer[:4] != MAGIC:
+        raise ValueError("not a babylm player buffer: it does not start with BLMW")
+    (size,) = struct.unpack("<I", buffer[4:8])
+    header = json.loads(buffer[8:8 + size])
+    if header.get("version") != VERSION:
+        raise ValueError(f"player buffer version {header.get('version')!r}; this reader knows {VERSION}")
+    base = 8 + size
+
+    def read(entry: dict, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
+        n = int(np.prod(entry["shape"]))
+        dtype = np.uint16 if entry["dtype"] == "d16" else np.uint8
+        raw = np.frombuffer(buffer, dtype=dtype, count=n, offset=base + entry["offset"])
+        raw = raw.reshape(entry["shape"])
+        return from_d16(raw) if entry["dtype"] == "d16" else from_u8(raw, lo, hi)
+
+    header["probs"] = read(header["probs"])
+    header["internals"] = {p["name"]: read(p, p["lo"], p["hi"]) for p in header["panels"]}
+    return header
