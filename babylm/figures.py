@@ -1,7 +1,8 @@
 """Figure builders: NumPy in, Plotly figure out. No streamlit, no torch.
 
 Only the training curves are Plotly figures now (the Train and Model pages). The Generate page's
-player draws its own canvases from the arrays of babylm/wire.py.
+player draws its own canvases from the arrays of babylm/wire.py; the shared drawing constants
+(colours, units per grid row, visible whitespace) stay here for render.py's pictures.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import plotly.graph_objects as go
 VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥"}
 FONT = dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=16, color="#1f2430")
 BAR, CHOSEN = "#9db4d6", "#e8590c"  # calm blue for the field, orange for what stands out
+GRID_COLS = 16  # units per row when a state vector is drawn as a block (the player does the same)
 
 
 def visible(ch: str) -> str:
