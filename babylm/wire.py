@@ -40,6 +40,7 @@ MAGIC = b"BLMW"
 VERSION = 1
 MIN_EXP, MAX_EXP = -28, 3  # d16 exponents: values below 1e-28 are sent as 0, above 9.99e3 clipped
 SCALE_TEXT = 1_500  # characters of the model's own text read to fix the range of unbounded internals
+SCALE_UNIT_STEPS = 400_000  # ... fewer for a big model: at most this many steps x layers x units
 
 
 # --- the two encodings ------------------------------------------------------------------------
@@ -110,8 +111,10 @@ def model_scales(model, vocab, text: str | None) -> dict[str, tuple[float, float
         else:
             scales[name] = bounds
     if unbounded:
+        config = model.config
+        most = max(2, min(SCALE_TEXT, SCALE_UNIT_STEPS // (config.num_layers * config.hidden_size)))
         known = [ch for ch in (text or "") if ch in vocab.stoi]
-        sample = "".join(known[:SCALE_TEXT]) or "".join(vocab.itos) * 4
+        sample = "".join(known[:most]) or ("".join(vocab.itos) * 4)[:most]
         if len(sample) < 2:
             sample = sample * 2
         read = trace_text(model, vocab, sample)

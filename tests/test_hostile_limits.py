@@ -110,17 +110,19 @@ def test_next_char_probs_and_evaluate_have_limits(heavy, pretrained):
 def test_the_generate_page_refuses_a_heavy_generation_and_recovers(heavy):
     from streamlit.testing.v1 import AppTest
 
-    from babylm.app.generate_page import APP_MAX_UNIT_STEPS, DEFAULTS
+    from babylm.app.generate_page import APP_MAX_UNIT_STEPS
     from babylm.app.state import ActiveModel, cache_key
+    from babylm.settings import GenerationSettings
 
     at = AppTest.from_string("from babylm.app import generate_page\ngenerate_page.page()\n", default_timeout=120)
     at.session_state["session_model"] = ActiveModel(heavy, "heavy model", "uploaded:" + cache_key(heavy), "uploaded")
     # Settings kept from a lighter model: far too heavy for this one.
-    at.session_state["gen"] = dict(DEFAULTS, prompt=BABY_DATASET[:1500], length=400)
+    at.session_state["gen_settings"] = GenerationSettings(prompt=BABY_DATASET[:1500], length=400)
     at.run()
     assert not at.exception
     assert "don't fit this model" in at.warning[0].value and f"{APP_MAX_UNIT_STEPS:,}" in at.warning[0].value
-    assert at.session_state["gen"]["prompt"] == DEFAULTS["prompt"]  # started over, and a player is there
+    assert at.session_state["gen_settings"] == GenerationSettings()  # started over, and a player is there
+    assert at.sidebar.text_input[0].value == GenerationSettings().prompt  # the form too
     at.sidebar.text_input[0].set_value(BABY_DATASET[:1000])
     at.sidebar.button[0].click().run()
     assert not at.exception

@@ -61,11 +61,22 @@ def start_session() -> None:
     with a one-line notice for every value that did not fit."""
     settings, notices = GenerationSettings.from_query(st.query_params)
     view, view_notices = ViewState.from_query(st.query_params)
-    st.session_state.update(gen_settings=settings, gen_view=view, gen_play=0,
-                            gen_notices=notices + view_notices)
-    for name in FIELDS:  # the form's widgets start from these; then they keep what is typed
+    ss = st.session_state
+    for key, value in dict(gen_settings=settings, gen_view=view, gen_play=0,
+                           gen_notices=notices + view_notices).items():
+        ss.setdefault(key, value)
+    fill_form(ss.gen_settings)
+
+
+def fill_form(settings: GenerationSettings) -> None:
+    """Set the form's widgets to `settings` (before they are drawn); then they keep what is typed."""
+    for name in FIELDS:
         value = getattr(settings, name)
-        st.session_state[f"gen_{name}"] = (value if value is not None else 0) if name != "temperature" else float(value)
+        if name == "temperature":
+            value = float(value)
+        elif name == "seed" and value is None:
+            value = 0
+        st.session_state[f"gen_{name}"] = value
 
 
 def settings_form(baby) -> GenerationSettings | None:
@@ -127,19 +138,24 @@ def usable(settings: GenerationSettings, baby) -> tuple[GenerationSettings, str 
 def page() -> None:
     model = state.active()
     baby = model.baby
-    if "gen_settings" not in st.session_state:
+    ss = st.session_state
+    if "gen_play" not in ss:
         start_session()
+    settings, note = usable(ss.gen_settings, baby)
+    if note:  # kept from another model: start over, form included, and say why
+        ss.gen_settings = settings
+        fill_form(settings)
+        st.warning(note, icon="⚠️")
     c = baby.config
     st.markdown(f"#### Watch a baby {c.cell.upper()} write")
     new = settings_form(baby)
     st.sidebar.caption(f"Model: **{model.label}** · {c.num_layers} {c.cell.upper()} layers × "
                        f"{c.hidden_size} units · {len(baby.vocab)} characters")
-    ss = st.session_state
     if new is not None:
         ss.update(gen_settings=new, gen_view=ViewState(), gen_play=ss.gen_play + 1, gen_notices=[])
         write_link(new)
-    settings, note = usable(ss.gen_settings, baby)
-    for notice in ss.gen_notices + ([note] if note else []):
+        settings = new
+    for notice in ss.gen_notices:
         st.info(notice, icon="ℹ️")
     trace, data, trace_id = generation(model.key, settings, baby)
     view, fit_notices = ss.gen_view.fit(*trace.shape)
