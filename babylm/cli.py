@@ -61,21 +61,36 @@ def cmd_export(args) -> None:
 
     baby = (BabyLanguageModel.pretrained(args.model) if args.model in PRETRAINED_FILES
             else BabyLanguageModel.load(args.model))
-    step = args.step
+    from .wire import model_scales
+
+    step, view, note = args.step, None, None
     if args.lesson is not None:  # a lesson stop: its generation, opened at its step
         from .lessons import find, show_stop
 
         stop = show_stop(find(args.lesson), args.stop, baby.model, baby.vocab)
         trace = trace_generation(baby.model, baby.vocab, stop.settings)
         step = stop.step if step is None else step
+        view, note = stop_view(stop, step, trace), stop.text
     elif args.text is not None:
         trace = trace_text(baby.model, baby.vocab, args.text, mode=args.mode)
     else:
         settings = GenerationSettings(prompt=args.prompt, length=args.length, temperature=args.temperature,
                                       top_k=args.top_k, seed=args.seed, mode=args.mode)
         trace = trace_generation(baby.model, baby.vocab, settings)
-    path = export(trace, args.format, args.out, step=step, steps=args.steps, fps=args.fps)
+    # The model's own colour ranges, as the app draws with (c's range comes from reading its text).
+    scales = model_scales(baby.model, baby.vocab, baby.text) if args.format in ("png", "gif", "html") else None
+    path = export(trace, args.format, args.out, step=step, steps=args.steps, fps=args.fps, scales=scales,
+                  view=view, note=note)
     print(f"wrote {path} ({args.format}, {len(trace)} steps in the run)")
+
+
+def stop_view(stop, step: int, trace):
+    """Where the offline file opens for a lesson stop: its step, its unit, its gates."""
+    from .view import ViewState
+
+    gates = stop.panel is not None and stop.panel not in ("text", "bars", "history", "h", "c")
+    unit = (stop.unit[0] - 1, stop.unit[1] - 1) if stop.unit else None
+    return ViewState(t=min(max(step, 1), len(trace)) - 1, gates=gates, unit=unit)
 
 
 def cmd_info(args) -> None:
@@ -135,11 +150,11 @@ def parser() -> argparse.ArgumentParser:
                    + " (default: the pretrained baby-talk model)")
     g.set_defaults(run=cmd_generate)
 
-    e = sub.add_parser("export", help="a generation as csv, json, png or gif",
+    e = sub.add_parser("export", help="a generation as csv, json, png, gif or an offline html lesson file",
                        description="Generate (or read --text) and export the run: csv/json = every "
                                    "number of every step; png = one step at 1920x1080; gif = a range "
-                                   "of steps.")
-    e.add_argument("--format", required=True, choices=["csv", "json", "png", "gif"])
+                                   "of steps; html = one self-contained file that plays like the app.")
+    e.add_argument("--format", required=True, choices=["csv", "json", "png", "gif", "html"])
     e.add_argument("--out", required=True, help="file to write")
     d = GenerationSettings()
     e.add_argument("--prompt", default=d.prompt)
@@ -151,11 +166,11 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--text", help="instead of generating, have the model read this text")
     e.add_argument("--lesson", help="instead, a lesson's stop (its generation and step): a lesson's name")
     e.add_argument("--stop", type=int, default=1, help="with --lesson: the stop, from 1")
-    e.add_argument("--model", default=str(PRETRAINED),
+    e.add_argument("--model", default="baby",
                    help="checkpoint file, or a shipped model's name: " + ", ".join(PRETRAINED_FILES)
                    + " (default: the pretrained baby-talk model)")
-    e.add_argument("--step", type=int, help="png: the step to draw, from 1 (default: the last)")
-    e.add_argument("--steps", help="A:B, steps A to B from 1 (csv, json, gif)")
+    e.add_argument("--step", type=int, help="png: the step to draw, from 1 (default: the last); html: where it opens")
+    e.add_argument("--steps", help="A:B, steps A to B from 1 (csv, json, gif; html opens at A)")
     e.add_argument("--fps", type=float, default=4.0, help="gif: frames per second")
     e.set_defaults(run=cmd_export)
 

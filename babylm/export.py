@@ -1,5 +1,6 @@
 """Exports of a Trace for slides, handouts and spreadsheets: the numbers as CSV or JSON, one step
-as a PNG, a range of steps as a GIF (the pictures are drawn in `render.py`).
+as a PNG, a range of steps as a GIF (the pictures are drawn in `render.py`), and the offline
+lesson file that plays like the app (`export_html.py`).
 
 Every exported number is the trace's own float32, written with the shortest text that reads
 back to the same float32 (numpy's `str` of a float32), so reading a CSV or JSON export back
@@ -21,7 +22,7 @@ import numpy as np
 from .settings import GenerationSettings
 from .trace import Trace
 
-FORMATS = ("csv", "json", "png", "gif")
+FORMATS = ("csv", "json", "png", "gif", "html")
 JSON_FORMAT = "babylm-trace"
 JSON_VERSION = 1
 
@@ -152,10 +153,12 @@ def check_step(step: int, total: int) -> int:
 
 # --- one entry point for the CLI ------------------------------------------------------------
 def export(trace: Trace, fmt: str, out, step: int | None = None, steps: str | None = None,
-           fps: float = 4.0, scales: dict[str, tuple[float, float]] | None = None) -> Path:
+           fps: float = 4.0, scales: dict[str, tuple[float, float]] | None = None,
+           view=None, note: str | None = None) -> Path:
     """Write `trace` as `fmt` to the path `out`. PNG draws `step` (default: the last); GIF the
-    range `steps` (default: all); CSV and JSON cover the range `steps` too. `scales` are the
-    model's colour ranges for the pictures (default: from the trace)."""
+    range `steps` (default: all); CSV and JSON cover the range `steps` too; HTML opens at `view`
+    (a ViewState), else at `step`, else at the start of `steps`, with `note` (a lesson stop's
+    text) above the player. `scales` are the model's colour ranges (default: from the trace)."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     out = Path(out)
@@ -167,10 +170,18 @@ def export(trace: Trace, fmt: str, out, step: int | None = None, steps: str | No
         render_step(trace, t, scales).save(out, format="PNG", optimize=True)
         return out
     chosen = parse_steps(steps, total) if steps else range(total)
+    if fmt == "html" and view is None and step is not None:
+        chosen = range(check_step(step, total), total)
     if fmt == "gif":
         from .render import write_gif
 
         write_gif(trace, chosen, out, fps=fps, scales=scales)
+        return out
+    if fmt == "html":
+        from .export_html import write_html
+        from .render import default_scales
+
+        write_html(trace, out, scales or default_scales(trace), view=view, start=chosen.start, note=note)
         return out
     (write_csv if fmt == "csv" else write_json)(trace, out, chosen)
     return out

@@ -21,6 +21,7 @@ from babylm.model import CELLS, CharRNN, ModelConfig
 from babylm.render import default_scales, render_step
 from babylm.settings import GenerationSettings
 from babylm.trace import Trace, trace_generation
+from babylm.wire import model_scales
 
 VOCAB = Vocab(tuple("\n abcdegikmnostwy"))
 SETTINGS = GenerationSettings(prompt="me want ", length=12, temperature=1.0, seed=3)
@@ -119,8 +120,9 @@ def test_every_cell_exports_its_own_internals(cell):
 def test_png_is_one_projector_sized_step(checkpoint, tmp_path):
     img = Image.open(export(checkpoint, tmp_path, "png", "--step", "9"))
     assert img.format == "PNG" and img.size == (1920, 1080)
-    trace = the_trace(checkpoint)
-    assert np.array_equal(np.asarray(img.convert("RGB")), np.asarray(render_step(trace, 8)))
+    trace, baby = the_trace(checkpoint), BabyLanguageModel.load(checkpoint)
+    scales = model_scales(baby.model, baby.vocab, baby.text)  # the model's ranges, as the app's
+    assert np.array_equal(np.asarray(img.convert("RGB")), np.asarray(render_step(trace, 8, scales)))
 
 
 def test_png_shows_nothing_after_its_step():
@@ -174,4 +176,5 @@ def test_a_lesson_stop_exports_its_generation_at_its_step(tmp_path):
     out = tmp_path / "stop.png"
     assert main(["export", "--format", "png", "--out", str(out), "--lesson", "me-want-cookie", "--stop", "3"]) == 0
     trace = trace_generation(baby.model, baby.vocab, stop.settings)
-    assert np.array_equal(np.asarray(Image.open(out).convert("RGB")), np.asarray(render_step(trace, stop.step - 1)))
+    scales = model_scales(baby.model, baby.vocab, baby.text)
+    assert np.array_equal(np.asarray(Image.open(out).convert("RGB")), np.asarray(render_step(trace, stop.step - 1, scales)))
