@@ -89,8 +89,10 @@ class BabyLanguageModel:
         return self.model
 
     # --- training ---------------------------------------------------------------------------
-    def train_iter(self, text: str | None = None, **settings) -> Iterator[Progress]:
-        """Yield Progress records while training; `settings` are TrainConfig fields."""
+    def train_iter(self, text: str | None = None, max_seconds: float | None = None,
+                   **settings) -> Iterator[Progress]:
+        """Yield Progress records while training; `settings` are TrainConfig fields. With
+        `max_seconds` the run ends after the first step past that time (the best weights kept)."""
         unknown = set(settings) - _TRAIN_FIELDS
         if unknown:
             raise ValueError(f"unknown training setting(s): {', '.join(sorted(unknown))}")
@@ -100,7 +102,7 @@ class BabyLanguageModel:
         model = self._ready()
         config = TrainConfig(**settings)
         self.history = []  # one run's records, like Keras' History: epochs restart at 0
-        for progress in train_iter(model, self.vocab, check_corpus(text), config):
+        for progress in train_iter(model, self.vocab, check_corpus(text), config, max_seconds=max_seconds):
             self.history.append(progress)
             self._summarise(config)
             yield progress

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import secrets
 import struct
 from pathlib import Path
 
@@ -65,12 +67,42 @@ def to_bytes(model: CharLSTM, vocab: Vocab, training: dict | None = None) -> byt
     return st_save(state, metadata={"babylm": json.dumps(meta)})
 
 
-def save(path: str | Path, model: CharLSTM, vocab: Vocab, training: dict | None = None) -> Path:
+def check_destination(path: str | Path) -> Path:
+    """Refuse, before any work, a path a checkpoint must not be written to: a folder, a device,
+    pipe or link (replacing one with a file would destroy it), or a place that cannot be written."""
     path = Path(path)
+    if path.name in ("", ".", "..") or path.is_dir():
+        raise ValueError(f"{path} is a folder: give a file name, e.g. {path / 'model.safetensors'}")
+    if path.is_symlink():
+        raise ValueError(f"{path} is a symbolic link: babylm writes checkpoints only to regular files")
+    if path.exists() and not path.is_file():
+        raise ValueError(f"{path} is not a regular file (a device, pipe or socket): babylm writes "
+                         "checkpoints only to regular files")
+    folder = path.parent
+    if not folder.is_dir():
+        raise ValueError(f"cannot write {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ValueError(f"cannot write {path}: permission denied")
+    return path
+
+
+def save(path: str | Path, model: CharLSTM, vocab: Vocab, training: dict | None = None) -> Path:
+    """Write a checkpoint to a temporary file beside `path`, then rename it into place, so a
+    half-written file is never left under the name; errors name `path`, not the temporary."""
+    path = check_destination(path)
     data = to_bytes(model, vocab, training)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)  # never leave a half-written checkpoint behind
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        check_destination(path)  # still a regular file (or nothing) just before replacing it
+        os.replace(tmp, path)
+    except BaseException as err:  # also Ctrl-C: never leave the temporary behind
+        tmp.unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise ValueError(f"cannot write {path}: {err.strerror or err}") from None
+        raise
     return path
 
 

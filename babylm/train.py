@@ -26,6 +26,11 @@ from .data import Vocab, check_corpus, encode_tensor, split_text
 from .model import CharLSTM, State, check_types
 
 
+# One training step's activations may take this much memory (CPU RAM); settings within each
+# field's own range can combine to tens of GB (batch_size 4096 x chunk_length 4096).
+MAX_STEP_MEMORY_MB = 2048
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """How to train. Defaults give a good baby-talk model in seconds on a laptop CPU."""
@@ -108,10 +113,33 @@ def stateful_loss(model: CharLSTM, ids: torch.Tensor, batch_size: int = 16,
     return total / max(count, 1)
 
 
+def step_memory_mb(config: TrainConfig, model_config) -> float:
+    """About how much memory one training step's activations take, in MB. Measured on CPU (peak RSS
+    growth of forward + backward; bench-style, 4 shapes): about 12 to 17 floats per layer and
+    unit, and 3 per vocabulary entry, for every (stream, character) position; 17 is the high end."""
+    m = model_config
+    floats = 3 * m.vocab_size + 17 * m.num_layers * m.hidden_size + 2 * m.embedding_dim
+    return config.batch_size * config.chunk_length * floats * 4 / 2**20
+
+
+def check_train_request(config: TrainConfig, model_config, max_seconds) -> None:
+    """Refuse a run whose single step would not fit in memory, or a bad time limit, up front."""
+    need = step_memory_mb(config, model_config)
+    if need > MAX_STEP_MEMORY_MB:
+        raise ValueError(f"batch_size {config.batch_size} x chunk_length {config.chunk_length} with this model "
+                         f"needs about {need:,.0f} MB per training step, over the limit of {MAX_STEP_MEMORY_MB:,} MB: "
+                         "use a smaller batch_size or chunk_length")
+    if max_seconds is not None and (isinstance(max_seconds, bool) or not isinstance(max_seconds, (int, float))
+                                    or not 0 < max_seconds < math.inf):
+        raise ValueError(f"max_seconds must be None or a positive number of seconds, got {max_seconds!r}")
+
+
 def train_iter(model: CharLSTM, vocab: Vocab, text: str, config: TrainConfig = TrainConfig(),
-               device: torch.device | str | None = None) -> Iterator[Progress]:
-    """Train `model` on `text`, yielding a Progress per step. Stop by breaking out of the loop."""
+               device: torch.device | str | None = None, max_seconds: float | None = None) -> Iterator[Progress]:
+    """Train `model` on `text`, yielding a Progress per step. Stop by breaking out of the loop,
+    or give `max_seconds`: the run then ends after the first step past that much time."""
     check_corpus(text)
+    check_train_request(config, model.config, max_seconds)
     train_text, val_text = split_text(text, config.val_fraction)
     train_ids = encode_tensor(vocab, train_text)
     val_ids = encode_tensor(vocab, val_text) if len(val_text) >= 2 else None
@@ -160,8 +188,15 @@ def train_iter(model: CharLSTM, vocab: Vocab, text: str, config: TrainConfig = T
                     seconds=time.perf_counter() - start,
                     best_val_loss=None if best_val == math.inf else best_val,
                 )
+                if max_seconds is not None and time.perf_counter() - start >= max_seconds:
+                    return  # the finally clause below still restores the best weights
             if config.patience and bad_epochs >= config.patience:
                 break
+    except (RuntimeError, MemoryError) as err:
+        if isinstance(err, RuntimeError) and "memory" not in str(err):
+            raise
+        raise ValueError(f"training ran out of memory at batch_size {config.batch_size} x chunk_length "
+                         f"{config.chunk_length}: use smaller values or a smaller model") from None
     finally:
         if best_weights is not None:
             model.load_state_dict(best_weights)

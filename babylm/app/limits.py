@@ -27,6 +27,9 @@ class Limits:
     max_upload_mb: int = 20
     # Largest training text (.txt) a person may upload, in MB.
     max_corpus_upload_mb: int = 2
+    # Longest a training run may take, in seconds; then it stops and keeps its best model, so one
+    # person cannot hold a trainer slot for hours (the largest settings estimate days).
+    max_train_seconds: int = 600
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Limits":

@@ -112,7 +112,7 @@ def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict) 
     wait_for_slot(status)
     epochs = settings["epochs"]
     prompt = sample_prompt(baby, text)
-    steps = iter(baby.train_iter(text, **settings))
+    steps = iter(baby.train_iter(text, max_seconds=LIMITS.max_train_seconds, **settings))
     last_draw, last_sample, draws = 0.0, 0.0, 0
     try:
         for progress in steps:
@@ -120,7 +120,8 @@ def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict) 
             if now - last_draw < REFRESH_SECONDS and progress.val_loss is None:
                 continue
             last_draw = now
-            left = progress.seconds / max(progress.epoch, 1e-6) * (epochs - progress.epoch)
+            left = min(progress.seconds / max(progress.epoch, 1e-6) * (epochs - progress.epoch),
+                       LIMITS.max_train_seconds - progress.seconds)
             val = f" · validation loss {progress.best_val_loss:.3f} (best)" if progress.best_val_loss else ""
             bar.progress(min(progress.epoch / epochs, 1.0),
                          text=f"Epoch {progress.epoch:.1f} of {epochs} · loss {progress.loss:.3f}{val} · "
@@ -136,9 +137,18 @@ def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict) 
         state.trainer_slots().release()
         if baby.history:
             summary = baby.training_summary
-            label = f"your model ({summary['epochs']:g} epochs on {name})"
+            timed_out = baby.history[-1].seconds >= LIMITS.max_train_seconds
+            label = f"your model ({summary['epochs']:g} epochs on {name}" + (
+                f", stopped at the {time_limit_text()} limit)" if timed_out else ")")
             state.set_session_model(baby, label, "trained")
             st.session_state["train_result"] = (label, summary)
+
+
+def time_limit_text() -> str:
+    seconds = LIMITS.max_train_seconds
+    if seconds % 60:
+        return f"{seconds:,} second{'s' if seconds != 1 else ''}"
+    return f"{seconds // 60} minute{'s' if seconds != 60 else ''}"
 
 
 def history_figure(history):
@@ -156,6 +166,8 @@ def page() -> None:
     start, stop = st.columns([1, 1])
     go = start.button("Train ▶", type="primary", disabled=text is None, width="stretch")
     stop.button("Stop ■", width="stretch", help="Ends training now and keeps the model so far.")
+    st.caption(f"On this server a run stops after at most {time_limit_text()} and keeps its best model "
+               "so far (the host sets this with BABYLM_MAX_TRAIN_SECONDS).")
     if go and text is not None:
         try:
             baby = BabyLanguageModel(text, **model_settings)
