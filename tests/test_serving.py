@@ -203,8 +203,11 @@ def test_two_browsers_land_on_different_replicas_and_stay_there(school, chromium
                     page.get_by_role("button", name="Generate ▶").click()
                     expect(player.locator("#text")).to_have_text(re.compile("^" + prompt.replace(" ", "␣")),
                                                                  timeout=LOAD_MS)
-                    page.reload()  # a reload keeps the cookie, so the same replica
-                    expect(player.locator("#counter")).to_have_text(re.compile(r"step 1 of \d+"), timeout=LOAD_MS)
+                    page.reload()  # a reload keeps the cookie, so the same replica, and the link its view
+                    expect(player.locator("#counter")).to_have_text(re.compile(r"step \d+ of \d+"), timeout=LOAD_MS)
+                    frame = page.locator(PLAYER).element_handle().content_frame()
+                    frame.wait_for_function("p => window.babylmPlayer.trace && "
+                                            "window.babylmPlayer.trace.settings.prompt === p", arg=prompt)
             finally:
                 for context, _ in contexts:
                     context.close()
