@@ -18,9 +18,11 @@ test: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/train_speed.py
 
-# Rebuild the shipped model, assets/pretrained.safetensors, from the baby-talk corpus.
+# Rebuild the shipped model, assets/pretrained.safetensors, from the baby-talk corpus, and the
+# default generation the app's first page shows from assets/ while torch loads.
 pretrained: $(VENV)/.installed
 	$(BIN)/python -m babylm train --seed 0 --out assets/pretrained.safetensors
+	$(BIN)/python -m babylm.app.warm
 
 # Serving a school: N replicas on ports PORT, PORT+1, ... in the foreground (Ctrl-C or
 # `make replicas-stop` ends them all); NGINX_PORT=8080 also runs nginx in front with sticky routing.

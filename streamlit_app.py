@@ -1,17 +1,29 @@
 """babylm's web app: `streamlit run streamlit_app.py` (or `make run`).
 
 Only lays out the pages; each page is one function in babylm/app/ that wires widgets to the
-core package."""
+core package. The Train and Model pages are imported when first visited, and torch only when
+a page needs it (babylm/app/warm.py): a fresh server's first Generate page is drawn from a
+precomputed generation while torch loads in the background.
+"""
 
 import streamlit as st
-import torch
 
-from babylm.app import generate_page, model_page, train_page
+from babylm.app import generate_page, warm
 
-# Every session of the class shares this server's cores. The model is small, so one thread per
-# computation is nearly as fast as two, and two sessions' thread pools no longer spin against
-# each other (on a busy 2-core machine that made single steps many times slower).
-torch.set_num_threads(1)
+
+def train() -> None:
+    warm.torch_ready()
+    from babylm.app import train_page
+
+    train_page.page()
+
+
+def model() -> None:
+    warm.torch_ready()
+    from babylm.app import model_page
+
+    model_page.page()
+
 
 st.set_page_config(page_title="babylm · watch an LSTM remember", page_icon="🍼", layout="wide")
 # Projector first: no empty band above the title, so the player fits a 1280x720 screen.
@@ -20,8 +32,8 @@ st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 3.6rem; padd
 st.navigation(
     [
         st.Page(generate_page.page, title="Generate", icon="✍️", url_path="generate", default=True),
-        st.Page(train_page.page, title="Train", icon="🏋️", url_path="train"),
-        st.Page(model_page.page, title="Model", icon="🧠", url_path="model"),
+        st.Page(train, title="Train", icon="🏋️", url_path="train"),
+        st.Page(model, title="Model", icon="🧠", url_path="model"),
     ],
     position="top",
 ).run()

@@ -7,18 +7,33 @@
     print(baby.generate_text("me want", length=50))
 
 This package never imports streamlit: the app in `streamlit_app.py` and `babylm/app/` sits on top.
+The names below are imported when first used (PEP 562), so a module that needs no torch
+(`babylm.view`, reading a link) does not pay torch's two-second import: the app's first page
+is drawn from a precomputed generation before torch has loaded.
 """
 
-from .api import BabyLanguageModel
-from .data import BABY_DATASET, Vocab
-from .generate import Step, generate_steps, generate_text
-from .model import CharLSTM, CharRNN, ModelConfig
-from .settings import GenerationSettings
-from .trace import Trace, trace_generation, trace_text
-from .train import Progress, TrainConfig, train_iter
+from __future__ import annotations
 
-__all__ = [
-    "BABY_DATASET", "BabyLanguageModel", "CharLSTM", "CharRNN", "GenerationSettings", "ModelConfig",
-    "Progress", "Step", "Trace", "TrainConfig", "Vocab", "generate_steps", "generate_text",
-    "trace_generation", "trace_text", "train_iter",
-]
+import importlib
+
+_EXPORTS = {
+    "BabyLanguageModel": ".api", "BABY_DATASET": ".data", "Vocab": ".data", "Step": ".generate",
+    "generate_steps": ".generate", "generate_text": ".generate", "CharLSTM": ".model",
+    "CharRNN": ".model", "ModelConfig": ".model", "GenerationSettings": ".settings",
+    "Trace": ".trace", "trace_generation": ".trace", "trace_text": ".trace", "Progress": ".train",
+    "TrainConfig": ".train", "train_iter": ".train",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'babylm' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    globals()[name] = value  # once imported, a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from .data import Vocab
-from .model import CharLSTM
+from .model import CharLSTM, NumpyStep
 from .sampling import check_sampling, check_seed, make_generator, sample
 
 MODES = ("stateful", "window")
@@ -106,6 +106,14 @@ def read_window(model: CharLSTM, ids: list[int]):
     return logits, internals
 
 
+def _read_window(step: NumpyStep, ids: list[int]):
+    """read_window on the NumPy path: logits (V,) and internals {name: (L, H)}."""
+    state = step.initial_state()
+    for idx in ids:
+        logits, state, internals = step(idx, state)
+    return logits, internals
+
+
 @torch.no_grad()
 def generate_steps(model: CharLSTM, vocab: Vocab, prompt: str, length: int,
                    temperature: float = 1.0, top_k: int | None = None, seed: int | None = None,
@@ -116,23 +124,21 @@ def generate_steps(model: CharLSTM, vocab: Vocab, prompt: str, length: int,
         raise ValueError(f"show_k must be None or a whole number of at least 1, got {show_k!r}")
     show_k = min(show_k or top_k or DEFAULT_SHOW_K, len(vocab))
     generator = make_generator(seed)
-    device = model.head.weight.device
+    step = NumpyStep(model)  # model.step's arithmetic in NumPy: this loop is torch-overhead bound
     ids = vocab.encode(prompt)
     n_steps = len(prompt) + length - 1
-    state = model.initial_state(1)
+    state = step.initial_state()
     for t in range(n_steps):
         if mode == "stateful":
-            logits, state, internals = model.step(torch.tensor([ids[t]], device=device), state)
+            logits, state, arrays = step(ids[t], state)  # (V,), ..., {name: (L, H)}
         else:
-            logits, internals = read_window(model, ids[max(0, t + 1 - model.config.seq_length): t + 1])
-        logits = logits[0]  # (V,)
+            logits, arrays = _read_window(step, ids[max(0, t + 1 - model.config.seq_length): t + 1])
         from_prompt = t + 1 < len(prompt)
-        next_id = ids[t + 1] if from_prompt else sample(logits, temperature, top_k, generator)
+        next_id = ids[t + 1] if from_prompt else sample(torch.from_numpy(logits), temperature, top_k, generator)
         if not from_prompt:
             ids.append(next_id)
-        probs = torch.softmax(logits.float(), dim=-1).cpu().numpy()  # (V,)
+        probs = softmax(logits)  # (V,)
         best = np.argsort(-probs, kind="stable")[:show_k]
-        arrays = {name: value[:, 0].cpu().numpy() for name, value in internals.items()}  # (L, H) each
         yield Step(
             t=t,
             input_char=vocab.itos[ids[t]],
@@ -143,6 +149,12 @@ def generate_steps(model: CharLSTM, vocab: Vocab, prompt: str, length: int,
             top_k=[(vocab.itos[j], float(probs[j])) for j in best],
             internals=arrays,
         )
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """(V,) float32 logits -> probabilities, float32 (computed in float64: no overflow)."""
+    z = np.exp(logits.astype(np.float64) - logits.max())
+    return (z / z.sum()).astype(np.float32)
 
 
 def generate_text(model: CharLSTM, vocab: Vocab, prompt: str, length: int, **kwargs) -> str:

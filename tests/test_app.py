@@ -174,3 +174,44 @@ def test_keras_upload_needs_its_training_text(app):
     app.button[0].click().run()
     assert not app.exception and not app.error
     assert app.session_state["session_model"].source == "keras"
+
+
+# --- links and the precomputed first page ----------------------------------------------------
+def test_a_link_opens_its_settings_and_view():
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in dict(prompt="me love ", length="20", temperature="0", seed="3", step="9",
+                           gates="1", unit="2:90").items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception and not at.info
+    args = player_args(at)
+    assert args["view"] == {"t": 8, "gates": True, "unit": [1, 89], "order": "active"}
+    assert args["payload"]["settings"]["prompt"] == "me love " and args["payload"]["steps"] == 8 + 20 - 1
+    assert at.sidebar.text_input[0].value == "me love "  # the form shows the link's settings
+
+
+def test_bad_link_values_give_one_notice_each_and_the_defaults():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(length="lots", unit="7:7", step="0")
+    at.run()
+    assert not at.exception
+    notices = [n.value for n in at.info]
+    assert len(notices) == 3 and all(n.startswith("Ignored") for n in notices)
+    assert player_args(at)["payload"]["steps"] == 8 + 60 - 1
+
+
+def test_the_shipped_default_generation_is_current(pretrained):
+    """assets/default-generation.* is what the app would compute now (else: python -m babylm.app.warm)."""
+    from babylm.app import generate_page, warm
+    from babylm.app.state import cache_key
+    from babylm.settings import MAX_SEED, GenerationSettings
+    from babylm.trace import trace_generation
+
+    data, meta = warm.default_generation()
+    key = "pretrained:" + cache_key(pretrained)
+    assert meta["model_key"] == key, "the app's model key changed: rebuild with python -m babylm.app.warm"
+    trace = trace_generation(pretrained.model, pretrained.vocab, GenerationSettings())
+    scales = wire.model_scales(pretrained.model, pretrained.vocab, pretrained.text)
+    assert data == wire.encode(trace, scales, wire.trace_id(key, trace))
+    assert meta["id"] == wire.trace_id(key, trace) and meta["settings"] == GenerationSettings().to_query()
+    assert generate_page.MAX_SEED == MAX_SEED

@@ -365,7 +365,7 @@ def test_unknown_character_shows_an_error_and_keeps_the_player(page):
     _, total = counter(player)
     player.locator("#step").click()
     generate(page, Prompt="me want ZZ")
-    expect(alert(page, "never seen")).to_be_visible()
+    expect(alert(page, "never seen")).to_be_visible(timeout=LOAD_MS)  # a cold server loads torch first
     assert frame.evaluate("() => window.babylmPlayer.key") == old_key
     expect(player.locator("#counter")).to_have_text(f"step 2 of {total}")  # where it was
     expect(page.get_by_role("textbox", name="Prompt")).to_have_value("me want ZZ")  # what was typed

@@ -12,28 +12,31 @@ from dataclasses import replace
 
 import streamlit as st
 
-from babylm import wire
-from babylm.generate import MAX_LENGTH, check_work
-from babylm.settings import MAX_SEED, GenerationSettings
-from babylm.trace import Trace, trace_generation
 from babylm.view import VIEW_KEYS, ViewState
 
-from . import state
+from . import warm
 from .player_component import player
 
-APP_MAX_LENGTH = min(MAX_LENGTH, 1000)  # the browser keeps every step; 1,000 still plays smoothly
+# Imported when first needed, not here: the first page of a fresh server is drawn from the
+# precomputed default generation (warm.py) before torch, which they all import, has loaded.
+#   babylm.wire, babylm.settings, babylm.trace, babylm.generate and .state
+
+APP_MAX_LENGTH = 1000  # the browser keeps every step; 1,000 still plays smoothly (<= generate.MAX_LENGTH)
 # One request's work and message grow with steps x layers x units. The wire sends ~8 bytes per
 # unit-step for an LSTM (h, c as 2-byte decimals, four 1-byte gates), so 640,000 unit-steps (the
 # seed's 2 x 128 model with a long prompt and 1,000 new characters) keep a message near 5 MB.
 APP_MAX_UNIT_STEPS = 640_000
 MODES = {"stateful": "carried (stateful)", "window": "the seed's 15-character window"}
 FIELDS = ("prompt", "length", "temperature", "top_k", "seed", "mode")
+MAX_SEED = 2**31 - 1  # babylm.settings.MAX_SEED (a test keeps them equal), without importing torch
 
 
 # --- the model's work, cached -------------------------------------------------------------
 @st.cache_resource(max_entries=16, show_spinner=False)
 def scales(model_key: str, _baby) -> dict[str, tuple[float, float]]:
     """Each internal's fixed colour range, once per model (wire.model_scales)."""
+    from babylm import wire
+
     return wire.model_scales(_baby.model, _baby.vocab, _baby.text)
 
 
@@ -41,6 +44,9 @@ def scales(model_key: str, _baby) -> dict[str, tuple[float, float]]:
 def generation(model_key: str, settings: GenerationSettings, _baby) -> tuple[Trace, bytes, str]:
     """The trace of one generation, its wire buffer and its id. `model_key` names the model
     (for the cache); the trace and the bytes are shared read-only by every session."""
+    from babylm import wire
+    from babylm.trace import trace_generation
+
     trace = trace_generation(_baby.model, _baby.vocab, settings)
     trace_id = wire.trace_id(model_key, trace)
     return trace, wire.encode(trace, scales(model_key, _baby), trace_id), trace_id
@@ -49,6 +55,8 @@ def generation(model_key: str, settings: GenerationSettings, _baby) -> tuple[Tra
 # --- settings: the form, the link ---------------------------------------------------------
 def fallback_prompt(baby) -> str:
     """A prompt this model can read: the default if it knows those letters, else its text's start."""
+    from babylm.settings import GenerationSettings
+
     default = GenerationSettings().prompt
     if not baby.vocab.unknown(default):
         return default
@@ -59,6 +67,8 @@ def fallback_prompt(baby) -> str:
 def start_session() -> None:
     """The first run of a session: settings and view from the link (defaults where it has none),
     with a one-line notice for every value that did not fit."""
+    from babylm.settings import GenerationSettings
+
     settings, notices = GenerationSettings.from_query(st.query_params)
     view, view_notices = ViewState.from_query(st.query_params)
     ss = st.session_state
@@ -68,34 +78,39 @@ def start_session() -> None:
     fill_form(ss.gen_settings)
 
 
-def fill_form(settings: GenerationSettings) -> None:
+def fill_form(settings) -> None:
     """Set the form's widgets to `settings` (before they are drawn); then they keep what is typed."""
+    fill_form_from_query(settings.to_query())
+
+
+def fill_form_from_query(query: dict[str, str]) -> None:
+    """The same from settings as query strings (GenerationSettings.to_query), without torch."""
+    types = dict(prompt=str, length=int, temperature=float, top_k=int, seed=int, mode=str)
     for name in FIELDS:
-        value = getattr(settings, name)
-        if name == "temperature":
-            value = float(value)
-        elif name == "seed" and value is None:
-            value = 0
-        st.session_state[f"gen_{name}"] = value
+        st.session_state[f"gen_{name}"] = types[name](query[name]) if name in query else 0
 
 
-def settings_form(baby) -> GenerationSettings | None:
-    """The controls; returns new settings when Generate was pressed and they are valid. Every
-    widget has a stable key and no `value=`, so it keeps exactly what was typed."""
+def settings_form(vocab_size: int) -> bool:
+    """The controls; True when Generate was pressed. Every widget has a stable key and no
+    `value=`, so it keeps exactly what was typed."""
     with st.sidebar.form("generate", border=False):
         st.text_input("Prompt", key="gen_prompt", help="The model reads these characters first. Spaces count.")
         st.slider("New characters", 1, APP_MAX_LENGTH, key="gen_length")
         st.slider("Temperature", 0.0, 2.0, step=0.05, key="gen_temperature",
                   help="0 always picks the likeliest; higher is more adventurous.")
-        st.number_input("Top-k (0 = all)", 0, len(baby.vocab), key="gen_top_k",
+        st.number_input("Top-k (0 = all)", 0, vocab_size, key="gen_top_k",
                         help="Sample only among the k likeliest characters.")
         st.number_input("Seed", 0, MAX_SEED, key="gen_seed", help="Same seed, same text.")
         st.radio("Memory", list(MODES), format_func=MODES.get, key="gen_mode",
                  help="Stateful carries the memory forward; the seed re-reads its last "
                       "15 characters from a blank memory at every step.")
-        submitted = st.form_submit_button("Generate ▶", type="primary", width="stretch")
-    if not submitted:
-        return None
+        return st.form_submit_button("Generate ▶", type="primary", width="stretch")
+
+
+def submitted_settings(baby):
+    """The form's settings after Generate, if this model can run them; else None and an error."""
+    from babylm.settings import GenerationSettings
+
     ss = st.session_state
     new = GenerationSettings(prompt=ss.gen_prompt, length=int(ss.gen_length),
                              temperature=float(ss.gen_temperature), top_k=int(ss.gen_top_k),
@@ -108,22 +123,28 @@ def settings_form(baby) -> GenerationSettings | None:
     return new
 
 
-def check(settings: GenerationSettings, baby) -> GenerationSettings:
+def check(settings, baby):
     """Settings the app will run for this model, else a ValueError naming what is wrong."""
+    from babylm.generate import check_work
+
     settings.check(baby.vocab, max_length=APP_MAX_LENGTH)
     check_work(baby.config, len(settings.prompt) + settings.length - 1, settings.mode, APP_MAX_UNIT_STEPS)
     return settings
 
 
-def write_link(settings: GenerationSettings) -> None:
+def write_link(settings) -> None:
     """Put the settings in the page's URL (the player adds the view as you move)."""
     keep = {k: v for k, v in st.query_params.to_dict().items() if k not in FIELDS and k not in VIEW_KEYS}
     st.query_params.from_dict({**keep, **settings.to_query()})
 
 
-def usable(settings: GenerationSettings, baby) -> tuple[GenerationSettings, str | None]:
+def usable(settings, baby):
     """Settings this model can run: a prompt it cannot read, or a top-k beyond its vocabulary
-    (after switching models), gives way, with a note saying so."""
+    (after switching models), gives way, with a note saying so: (settings, note or None)."""
+    from babylm.settings import GenerationSettings
+
+    if settings is None:  # the first page came from assets/: the defaults
+        settings = GenerationSettings()
     if baby.vocab.unknown(settings.prompt):
         settings = replace(settings, prompt=fallback_prompt(baby))
         return settings, f"This model can't read the last prompt, so it starts from “{settings.prompt}”."
@@ -136,21 +157,32 @@ def usable(settings: GenerationSettings, baby) -> tuple[GenerationSettings, str 
 
 # --- the page -----------------------------------------------------------------------------
 def page() -> None:
+    ss = st.session_state
+    if "gen_play" not in ss and not own_model_in_use():
+        ready = warm.default_generation()
+        if ready is not None and link_wants(ready[1]["settings"]):
+            first_page(*ready)
+            warm.start()  # meanwhile, load torch and the model for the first Generate
+            return
+    warm.torch_ready()
+    warm.start()
+    from . import state
+
     model = state.active()
     baby = model.baby
-    ss = st.session_state
     if "gen_play" not in ss:
         start_session()
     settings, note = usable(ss.gen_settings, baby)
-    if note:  # kept from another model: start over, form included, and say why
+    if note or ss.gen_settings is None:  # kept from another model: start over, form included
         ss.gen_settings = settings
-        fill_form(settings)
-        st.warning(note, icon="⚠️")
+        if note:
+            fill_form(settings)
+            st.warning(note, icon="⚠️")
     c = baby.config
-    st.markdown(f"#### Watch a baby {c.cell.upper()} write")
-    new = settings_form(baby)
-    st.sidebar.caption(f"Model: **{model.label}** · {c.num_layers} {c.cell.upper()} layers × "
-                       f"{c.hidden_size} units · {len(baby.vocab)} characters")
+    heading(c.cell)
+    submitted = settings_form(len(baby.vocab))
+    caption(model.label, c.cell, c.num_layers, c.hidden_size, len(baby.vocab))
+    new = submitted_settings(baby) if submitted else None
     if new is not None:
         ss.update(gen_settings=new, gen_view=ViewState(), gen_play=ss.gen_play + 1, gen_notices=[])
         write_link(new)
@@ -158,11 +190,50 @@ def page() -> None:
     for notice in ss.gen_notices:
         st.info(notice, icon="ℹ️")
     trace, data, trace_id = generation(model.key, settings, baby)
-    view, fit_notices = ss.gen_view.fit(*trace.shape)
+    show(data, trace_id, *trace.shape)
+
+
+def first_page(data: bytes, meta: dict) -> None:
+    """A fresh session on the shipped model with the default settings: the precomputed
+    generation, no torch. Draws exactly what the full page would."""
+    view, notices = ViewState.from_query(st.query_params)
+    st.session_state.update(gen_settings=None, gen_view=view, gen_play=0, gen_notices=notices)
+    fill_form_from_query(meta["settings"])
+    heading(meta["cell"])
+    settings_form(meta["vocab"])  # nothing can have been pressed yet in a new session
+    caption(meta["label"], meta["cell"], meta["layers"], meta["units"], meta["vocab"])
+    for notice in notices:
+        st.info(notice, icon="ℹ️")
+    show(data, meta["id"], meta["steps"], meta["layers"], meta["units"])
+
+
+def own_model_in_use() -> bool:
+    """Whether this session uses its own model (state.active() without importing torch)."""
+    ss = st.session_state
+    return ss.get("session_model") is not None and ss.get("use_session_model", True)
+
+
+def link_wants(defaults: dict[str, str]) -> bool:
+    """Whether the link asks for these settings: each settings parameter it has is the same text."""
+    return all(st.query_params[name] == value for name, value in defaults.items() if name in st.query_params)
+
+
+def heading(cell: str) -> None:
+    st.markdown(f"#### Watch a baby {cell.upper()} write")
+
+
+def caption(label: str, cell: str, layers: int, units: int, vocab: int) -> None:
+    st.sidebar.caption(f"Model: **{label}** · {layers} {cell.upper()} layers × {units} units · {vocab} characters")
+
+
+def show(data: bytes, trace_id: str, steps: int, layers: int, units: int) -> None:
+    """The player, opened at this session's view, and what the viewer is on, kept for other
+    parts of the page (lessons, the inspector) in st.session_state["player_view"]."""
+    ss = st.session_state
+    view, fit_notices = ss.gen_view.fit(steps, layers, units)
     for notice in fit_notices:
         st.info(notice, icon="ℹ️")
     shown = player(data, trace_id, view, play=ss.gen_play)
-    # What the viewer is on, for other parts of the page (lessons, the inspector).
     ss["player_view"] = shown or view
     with st.expander("What am I looking at?"):
         st.markdown(EXPLAINER)

@@ -1,0 +1,105 @@
+"""Start-up: the first visitor's page is drawn from a generation precomputed in assets/ (no torch
+needed), while a background thread imports torch, loads the pretrained model and fills the
+caches, so the first Generate is quick too.
+
+    python -m babylm.app.warm      # rebuild assets/default-generation.* (after `make pretrained`)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from pathlib import Path
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+PRETRAINED = ASSETS / "pretrained.safetensors"
+BUFFER, META = ASSETS / "default-generation.bin", ASSETS / "default-generation.json"
+THREAD = "babylm-warm-up"
+
+_lock = threading.Lock()
+_started = False
+_torch_ready = False
+
+
+def torch_ready() -> None:
+    """Import torch once, with one thread per computation: every session of a class shares the
+    server's cores, and the model is small enough that a second thread barely helps, while two
+    sessions' thread pools spinning against each other made single steps many times slower."""
+    global _torch_ready
+    if _torch_ready:
+        return
+    import torch
+
+    torch.set_num_threads(1)
+    _torch_ready = True
+
+
+class _QuietWarmUp(logging.Filter):
+    """Streamlit warns when a cached function runs outside a session's script; the warm-up does
+    that on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return threading.current_thread().name != THREAD
+
+
+def start() -> None:
+    """Warm the server once, in the background (called from the first script run)."""
+    global _started
+    with _lock:
+        if _started:
+            return
+        _started = True
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_QuietWarmUp())
+    threading.Thread(target=_warm, name=THREAD, daemon=True).start()
+
+
+def _warm() -> None:
+    torch_ready()
+    from babylm.settings import GenerationSettings
+
+    from . import generate_page, state
+
+    model = state.pretrained()
+    generate_page.generation(model.key, GenerationSettings(), model.baby)
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def default_generation() -> tuple[bytes, dict] | None:
+    """The precomputed default generation of the shipped model: (wire buffer, metadata), or None
+    when it is missing or was made from another pretrained file."""
+    try:
+        meta = json.loads(META.read_text())
+        if meta.get("pretrained_sha256") != _file_digest(PRETRAINED):
+            return None
+        return BUFFER.read_bytes(), meta
+    except (OSError, ValueError):
+        return None
+
+
+def build() -> None:
+    """Write assets/default-generation.{bin,json} from the shipped model (what the app would send)."""
+    torch_ready()
+    from babylm.settings import GenerationSettings
+
+    from . import generate_page, state
+
+    model = state.pretrained()
+    settings = GenerationSettings()
+    trace, data, trace_id = generate_page.generation(model.key, settings, model.baby)
+    c = model.baby.config
+    meta = {"pretrained_sha256": _file_digest(PRETRAINED), "model_key": model.key, "id": trace_id,
+            "settings": settings.to_query(), "label": model.label, "cell": c.cell,
+            "layers": c.num_layers, "units": c.hidden_size, "vocab": len(model.baby.vocab),
+            "steps": len(trace)}
+    BUFFER.write_bytes(data)
+    META.write_text(json.dumps(meta, indent=1) + "\n")
+    print(f"wrote {BUFFER.name} ({len(data):,} bytes) and {META.name}")
+
+
+if __name__ == "__main__":
+    build()
