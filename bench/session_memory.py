@@ -56,7 +56,7 @@ def settle(pid: int, seconds: float = 3.0) -> float:
 
 def open_generate(page) -> None:
     page.goto("/")
-    expect(page.frame_locator(PLAYER).locator("#counter")).to_have_text(re.compile(r"step 1 of \d+"), timeout=90_000)
+    expect(page.frame_locator(PLAYER).locator("#counter")).to_have_text(re.compile(r"step \d+ of \d+"), timeout=90_000)
 
 
 def train_own_model(page) -> None:
@@ -70,7 +70,7 @@ def train_own_model(page) -> None:
     expect(page.locator('[data-testid="stAlert"]').filter(has_text="Done")).to_be_visible(timeout=180_000)
     page.get_by_role("link", name="Generate").click()
     expect(page.get_by_text("Model: your model")).to_be_visible(timeout=60_000)
-    expect(page.frame_locator(PLAYER).locator("#counter")).to_have_text(re.compile(r"step 1 of \d+"), timeout=90_000)
+    expect(page.frame_locator(PLAYER).locator("#counter")).to_have_text(re.compile(r"step \d+ of \d+"), timeout=90_000)
 
 
 def main() -> None:

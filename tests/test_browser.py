@@ -525,3 +525,28 @@ def test_model_page_rejects_a_bad_upload_and_keeps_the_model(page, tmp_path):
     expect(alert(page, "unchanged")).to_be_visible()
     expect(page.get_by_role("heading", name="Pretrained baby-talk model")).to_be_visible()
     expect(page.get_by_text("Parameters")).to_be_visible()
+
+
+def test_export_buttons_download_the_step_on_screen_and_the_lesson_file(page, tmp_path):
+    from PIL import Image
+
+    player = open_generate(page, "?step=9")
+    expect(player.locator("#counter")).to_have_text(re.compile(r"step 9 of \d+"))
+    page.get_by_text("Export this generation").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="PNG of step 9").click()
+    png = tmp_path / download.value.suggested_filename
+    download.value.save_as(png)
+    assert png.name == "babylm-step-9.png" and Image.open(png).size == (1920, 1080)
+
+    player.locator("#step").click()  # change our mind: one step on, and the button follows
+    with page.expect_download() as download:
+        page.get_by_role("button", name="PNG of step 10").click(timeout=LOAD_MS)
+    assert download.value.suggested_filename == "babylm-step-10.png"
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Offline lesson file").click()
+    html = tmp_path / "lesson.html"
+    download.value.save_as(html)
+    text = html.read_text(encoding="utf-8")
+    assert '"view": {"t": 9,' in text and "babylm-offline" in text and "<script type=\"module\">" in text
+    assert not page.locator('[data-testid="stException"]').count()

@@ -191,6 +191,9 @@ def page() -> None:
         st.info(notice, icon="ℹ️")
     trace, data, trace_id = generation(model.key, settings, baby)
     show(data, trace_id, *trace.shape)
+    from .export_section import export_section  # Pillow and Plotly's colours: not on the first page
+
+    export_section(trace, scales(model.key, baby), ss["player_view"])
 
 
 def first_page(data: bytes, meta: dict) -> None:
