@@ -53,7 +53,7 @@ def test_a_dropped_session_releases_its_share():
 
 def test_model_cost_follows_the_measured_figures():
     default = BabyLanguageModel.pretrained().model.num_parameters()  # the 2 x 128 LSTM
-    assert 14 <= model_cost_mb(default) <= 16  # bench/results/session_memory.json: ~14.8 MB
+    assert 20 <= model_cost_mb(default) <= 22  # bench/results/session_memory.json: ~21 MB
 
 
 @pytest.fixture

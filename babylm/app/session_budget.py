@@ -7,9 +7,10 @@ models cost; a new one that would pass it is refused with a message, and the pre
 the session (a while after its browser closes), through a token kept in its session state.
 
 Cost of one model, from bench/session_memory.py (a 2-core server, the default 2 x 128 LSTM,
-0.84 MB of weights): a session costs ~6 MB with the pretrained model and ~15 MB more with its
-own (weights, the generation payloads and checkpoint bytes cached from them, what training
-leaves in the allocator). We count 10 MB plus 6 x the weights' size.
+0.84 MB of weights; bench/results/session_memory.json): a session costs under 1 MB with the
+pretrained model (its generations are shared) and ~21 MB more with its own (weights, the
+generations and colour ranges cached from them, what training leaves in the allocator). We
+count 16 MB plus 6 x the weights' size.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import streamlit as st
 
 from .limits import LIMITS
 
-BASE_MB = 10.0  # per own model, whatever its size: payloads, caches, bookkeeping
+BASE_MB = 16.0  # per own model, whatever its size: payloads, caches, bookkeeping
 WEIGHT_FACTOR = 6.0  # the weights themselves and the copies made from them (checkpoint bytes, training)
 
 
