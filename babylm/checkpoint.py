@@ -9,10 +9,12 @@ a ValueError naming the problem. Nothing is ever unpickled.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import secrets
 import struct
+import zipfile
 from pathlib import Path
 
 import torch
@@ -106,15 +108,38 @@ def save(path: str | Path, model: CharLSTM, vocab: Vocab, training: dict | None 
     return path
 
 
+def other_format(data: bytes) -> str | None:
+    """What a file that is not safetensors is, from its first bytes (nothing is unpickled or
+    unpacked: a zip's member names come from its central directory)."""
+    if data.startswith(b"\x89HDF\r\n\x1a\n"):
+        return "keras"  # legacy Keras .h5
+    if data.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return "zip"
+        if {"config.json", "model.weights.h5"} <= names:
+            return "keras"
+        return "pickle" if any(n.endswith(("data.pkl", ".pkl")) for n in names) else "zip"
+    return "pickle" if data[:1] == b"\x80" else None
+
+
 def read_metadata(data: bytes) -> dict:
     """Parse the safetensors header ourselves so a bad file gets a message a person can act on."""
     if len(data) < 8:
         raise ValueError("not a babylm checkpoint: the file is empty or truncated")
     (header_len,) = struct.unpack("<Q", data[:8])
     if header_len > MAX_HEADER_BYTES or 8 + header_len > len(data):
-        if data[:2] == b"PK" or data[:1] == b"\x80":
+        kind = other_format(data)
+        if kind == "keras":
+            raise ValueError("not a babylm checkpoint: this is a Keras model; import it with "
+                             "BabyLanguageModel.from_keras(path, text=...) or `python -m babylm import-keras`")
+        if kind == "pickle":
             raise ValueError("not a babylm checkpoint: this looks like a pickle / torch.save file, "
                              "which babylm never loads; save it with babylm instead")
+        if kind == "zip":
+            raise ValueError("not a babylm checkpoint: this is a zip archive (neither a babylm nor a Keras model)")
         raise ValueError("not a babylm checkpoint: the header is cut short or is not safetensors")
     try:
         header = json.loads(data[8: 8 + header_len].decode("utf-8"))

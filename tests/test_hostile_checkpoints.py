@@ -138,3 +138,21 @@ def test_the_model_page_shows_a_checkpoint_with_no_summary(model):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         from_bytes(to_bytes(model, VOCAB, None))  # nothing to drop, nothing said
+
+
+def test_loading_a_keras_file_as_a_checkpoint_says_how_to_import_it():
+    from hostile_files import keras_fixtures
+
+    for name in ("seed_rhymes.keras", "seed_rhymes.h5"):
+        with pytest.raises(ValueError, match=r"this is a Keras model; import it with BabyLanguageModel.from_keras"):
+            BabyLanguageModel.load(keras_fixtures() / name)
+
+
+def test_a_zip_that_is_neither_is_not_called_a_pickle(tmp_path):
+    import zipfile
+
+    path = tmp_path / "notes.safetensors"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("notes.txt", "hello")
+    with pytest.raises(ValueError, match="a zip archive .neither a babylm nor a Keras model."):
+        BabyLanguageModel.load(path)

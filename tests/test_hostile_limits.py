@@ -130,3 +130,26 @@ def test_the_generate_page_refuses_a_heavy_generation_and_recovers(heavy):
     at.sidebar.text_input[0].set_value("me want ")
     at.sidebar.button[0].click().run()
     assert not at.exception and not at.error
+
+
+def test_two_sessions_with_the_same_weights_but_other_vocabularies_never_share_a_generation(pretrained):
+    """The cache-key collision: the same weights read through another vocabulary write other text."""
+    import copy
+
+    from streamlit.testing.v1 import AppTest
+    from test_app import player_args
+
+    from babylm import Vocab
+    from babylm.app.state import ActiveModel, cache_key
+
+    mirrored = BabyLanguageModel.from_parts(copy.deepcopy(pretrained.model), Vocab(tuple(reversed(pretrained.itos))))
+    seen = {}
+    for name, baby in [("pretrained", pretrained), ("mirrored", mirrored)]:
+        at = AppTest.from_string("from babylm.app import generate_page\ngenerate_page.page()\n", default_timeout=120)
+        at.session_state["session_model"] = ActiveModel(baby, name, "uploaded:" + cache_key(baby), "uploaded")
+        at.run()
+        assert not at.exception
+        seen[name] = player_args(at)["payload"]
+        assert seen[name]["itos"] == list(baby.itos)
+    assert seen["pretrained"]["text_inputs"][:8] == seen["mirrored"]["text_inputs"][:8] == list("me want ")
+    assert cache_key(pretrained) != cache_key(mirrored)

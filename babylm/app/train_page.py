@@ -130,7 +130,8 @@ def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict) 
             chart.plotly_chart(history_figure(baby.history), key=f"train-curve-{draws}")
             if now - last_sample > SAMPLE_SECONDS:
                 last_sample = now
-                sample.markdown(f"**Sample so far:** `{baby.generate_text(prompt, 60, temperature=0.8, seed=0)}`")
+                written = baby.generate_text(prompt, 60, temperature=0.8, seed=0)
+                sample.markdown("**Sample so far:** " + md(plain(written, limit=200)))  # literal text
         chart.empty()  # the finished curve is drawn once, under the result
     finally:
         steps.close()  # leaves the best weights in place, in eval mode
