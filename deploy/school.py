@@ -187,8 +187,7 @@ def supervise(n: int, port: int, address: str, nginx_port: int | None) -> int:
     STATE.mkdir(parents=True, exist_ok=True)
     ports = [port + k for k in range(n)]
     procs: list[subprocess.Popen] = []
-    stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    signal.signal(signal.SIGTERM, _interrupt)  # --stop: end everything, even halfway through starting
     PID_FILE.write_text(str(os.getpid()))
     try:
         for p in ports:
@@ -202,13 +201,12 @@ def supervise(n: int, port: int, address: str, nginx_port: int | None) -> int:
             print(f"nginx on http://localhost:{nginx_port} -> {len(ports)} replicas "
                   f"(config {STATE / 'nginx' / 'nginx.conf'})", flush=True)
         print("Ctrl-C (or `make replicas-stop`) ends them all.", flush=True)
-        while not stopping:
+        while True:
             dead = [proc for proc in procs if proc.poll() is not None]
             if dead:
                 print(f"a child exited with status {dead[0].returncode}: stopping the rest", file=sys.stderr)
                 return 1
             time.sleep(0.5)
-        return 0
     except KeyboardInterrupt:
         return 0
     except RuntimeError as err:
@@ -217,6 +215,10 @@ def supervise(n: int, port: int, address: str, nginx_port: int | None) -> int:
     finally:
         stop_all(procs)
         PID_FILE.unlink(missing_ok=True)
+
+
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
 
 
 def stop_supervisor() -> int:

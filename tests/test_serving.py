@@ -37,8 +37,7 @@ LOG_LINE = re.compile(r'"(?P<method>\S+) (?P<path>\S+)[^"]*" (?P<status>\d+) rou
 @pytest.fixture(scope="module")
 def school(chromium, tmp_path_factory):
     """(nginx URL, access log, replica addresses): two replicas and nginx in front."""
-    if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
-        unavailable("nginx not found: apt-get install nginx to run the serving tests")
+    need_nginx()
     root = tmp_path_factory.mktemp("school")
     ports = [free_port(), free_port()]
     while ports[1] == ports[0]:
@@ -62,6 +61,11 @@ def school(chromium, tmp_path_factory):
         stop_all(procs)
         for log in logs:
             log.close()
+
+
+def need_nginx() -> None:
+    if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
+        unavailable("nginx not found: apt-get install nginx to run the serving tests")
 
 
 def routes(access_log: Path) -> dict[str, list[tuple[str, str]]]:
@@ -237,3 +241,33 @@ def wait_for(get, ok, seconds: float = 10):
         if ok(value) or time.monotonic() > deadline:
             return value
         time.sleep(0.2)
+
+
+def test_the_supervisor_starts_replicas_and_nginx_and_stop_ends_them_all():
+    """`make replicas N=2 NGINX_PORT=...` then `make replicas-stop`, as a host would."""
+    import socket
+    import subprocess
+    import sys
+
+    from deploy.school import PID_FILE, ROOT
+
+    first, listen = free_port(), free_port()
+    while {first, first + 1} & {listen}:
+        listen = free_port()
+    supervisor = subprocess.Popen([sys.executable, "-m", "deploy.school", "--replicas", "2", "--port", str(first),
+                                   "--nginx-port", str(listen)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        wait_healthy(f"http://127.0.0.1:{listen}", supervisor, seconds=90)  # nginx, in front of both
+        for port in (first, first + 1):
+            wait_healthy(f"http://127.0.0.1:{port}", supervisor, seconds=5)
+        assert int(PID_FILE.read_text()) == supervisor.pid
+        stop = subprocess.run([sys.executable, "-m", "deploy.school", "--stop"], cwd=ROOT, capture_output=True, text=True)
+        assert stop.returncode == 0, stop.stderr
+        assert supervisor.wait(30) == 0
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
+    for port in (first, first + 1, listen):  # nothing left listening
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still answers"
+    assert not PID_FILE.exists()
