@@ -12,7 +12,6 @@ as the seed builds it) or from an explicit list of characters in id order.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import zipfile
@@ -25,6 +24,7 @@ import torch
 
 from . import h5safe
 from .api import BabyLanguageModel
+from .checkpoint import open_small_zip
 from .model import CharLSTM
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -126,7 +126,7 @@ def open_container(data: bytes, filename: str) -> Container:
 
 def open_keras_zip(data: bytes) -> Container:
     """Keras 3 archive: config.json, plus model.weights.h5 with layers/<name>/vars/<i>."""
-    archive = zipfile.ZipFile(io.BytesIO(data))
+    archive = open_small_zip(data)
     infos = {info.filename: info for info in archive.infolist()}
     for needed in ("config.json", "model.weights.h5"):
         if needed not in infos:

@@ -192,3 +192,15 @@ def test_cache_keys_cover_vocabulary_config_and_summary():
     assert key == model_digest(model, Vocab(tuple("abc")))
     others = {model_digest(model, cba), model_digest(same, abc), model_digest(model, abc, {"epochs": 3})}
     assert key not in others and len(others) == 3
+
+
+def test_a_zip_of_a_hundred_thousand_members_is_refused_before_python_lists_them():
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("config.json", "{}")
+        for k in range(2000):
+            z.writestr(f"junk/{k}", b"")
+    refused(buffer.getvalue(), "has 2,001 members or more; a model archive has a few")
