@@ -1,0 +1,172 @@
+"""The inspector's Streamlit sections, shown under the player (and on their own where there is
+no player): one unit across the training text, "Compare with another prompt" (the memory-unit
+finder), and the saliency matrix as a heatmap. Each section only lays out widgets and calls
+babylm.analysis; the numbers are the model's own (the tests read them back out of the page).
+
+A section that changes what the player shows (select a unit, order the history) returns a
+*command* for the player (player_component.player's `command`): a dict with a fresh `id`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from babylm.analysis import contrast
+from babylm.analysis.units import properties_of_trace, reading_of_trace
+from babylm.inspect_figures import saliency_figure
+from babylm.trace import Trace, trace_text
+
+from .coloured_text import coloured_html, legend_html, value_range
+
+CORPUS_CHARS = 2_000  # characters of the training text a unit is shown over
+TOP_BUTTONS = 5  # units one click away after a comparison
+TABLE_ROWS = 12
+BOUNDS = {"h": (-1.0, 1.0), "g": (-1.0, 1.0), "n": (-1.0, 1.0), "i": (0.0, 1.0), "f": (0.0, 1.0),
+          "o": (0.0, 1.0), "r": (0.0, 1.0), "z": (0.0, 1.0)}  # c has no bound: its own range
+LABELS = {"h": "h (hidden)", "c": "c (cell)", "i": "i (input gate)", "f": "f (forget gate)",
+          "g": "g (candidate)", "o": "o (output gate)", "r": "r (reset gate)", "z": "z (update gate)",
+          "n": "n (candidate)"}
+
+
+# --- the model's work, cached per model -----------------------------------------------------
+def corpus_stretch(text: str | None) -> str | None:
+    """The first whole lines of the training text, about CORPUS_CHARS characters."""
+    if not text or len(text) < 2:
+        return None
+    cut = text[: text.rfind("\n", 0, CORPUS_CHARS) + 1]
+    return cut if len(cut) >= 2 else text[:CORPUS_CHARS]
+
+
+@st.cache_resource(max_entries=8, show_spinner="Reading the training text…")
+def corpus_trace(model_key: str, _baby) -> Trace | None:
+    stretch = corpus_stretch(_baby.text)
+    return trace_text(_baby.model, _baby.vocab, stretch) if stretch else None
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def corpus_properties(model_key: str, state: str, _baby):
+    trace = corpus_trace(model_key, _baby)
+    return properties_of_trace(trace, state) if trace is not None else None
+
+
+@st.cache_data(max_entries=64, show_spinner="Comparing…")
+def ranking(model_key: str, prompt_a: str, prompt_b: str, continuation: str, state: str,
+            _baby) -> list[tuple[int, int, float]]:
+    return contrast(_baby.model, _baby.vocab, prompt_a, prompt_b, continuation, state=state)
+
+
+def default_state(names) -> str:
+    return "c" if "c" in names else names[0]
+
+
+def new_command(**fields) -> dict:
+    st.session_state["inspect_command_id"] = st.session_state.get("inspect_command_id", 0) + 1
+    return {"id": f"inspect-{st.session_state['inspect_command_id']}", **fields}
+
+
+# --- one unit across the training text --------------------------------------------------------
+def unit_corpus_section(model, unit: tuple[int, int] | None) -> None:
+    """`unit` is 0-based (layer, unit), or None."""
+    baby = model.baby
+    st.markdown("##### This unit across the training text")
+    if unit is None:
+        st.caption("Select a unit (click a square or a history row in the player, or a unit "
+                   "found by *Compare with another prompt*) to see it over the training text.")
+        return
+    trace = corpus_trace(model.key, baby)
+    if trace is None:
+        st.info("This model has no training text attached, so there is no corpus to read it over.",
+                icon="ℹ️")
+        return
+    names = list(trace.internals)
+    state = st.radio("Colour by", names, index=names.index(default_state(names)), horizontal=True,
+                     format_func=lambda n: LABELS.get(n, n), key="inspect_corpus_state")
+    layer, number = unit[0] + 1, unit[1] + 1
+    reading = reading_of_trace(trace, layer, number, state)
+    lo, hi = value_range(reading.values, *BOUNDS.get(state, (None, None)))
+    note = "the activation's own range" if state in BOUNDS else "this unit's largest |value| over the text"
+    props = corpus_properties(model.key, state, baby)
+    st.markdown(f"**Layer {layer} · unit {number}**, `{state}` after each character of the first "
+                f"{len(trace) + 1:,} characters of the training text · {props.describe(layer, number)}")
+    st.html(legend_html(lo, hi, note) +
+            '<div style="max-height:240px;overflow-y:auto;border:1px solid #e3e6ee;padding:6px">'
+            + coloured_html(reading.text, reading.values, lo, hi, label=f"{state} {layer}:{number}",
+                            css_class="unit-text corpus-text") + "</div>")
+    most, least = st.columns(2)
+    for column, title, contexts in ((most, "Most active", reading.most), (least, "Least active", reading.least)):
+        with column:
+            st.markdown(f"**{title}**")
+            st.dataframe(
+                [{"context": (c.left + "[" + c.char + "]" + c.right).replace("\n", "⏎"),
+                  state: round(c.value, 3)} for c in contexts],
+                hide_index=True, width="stretch")
+
+
+# --- compare with another prompt ----------------------------------------------------------------
+def compare_section(model, prompt: str) -> dict | None:
+    """The memory-unit finder. Returns a command for the player when a unit or the order is
+    picked, else None."""
+    baby = model.baby
+    names = list(baby.model.internal_names)
+    ss = st.session_state
+    st.markdown("##### Compare with another prompt")
+    st.caption("The same continuation read after two prompts: which units carry it differently? "
+               "Score = the mean over the continuation's characters of |value after A − value "
+               "after B|, both read from a blank memory.")
+    if "cmp_a" not in ss:
+        ss.update(cmp_a=prompt if prompt.endswith(" ") else "me want ", cmp_b="me love ",
+                  cmp_cont="cookie", cmp_state=default_state(names))
+    if ss.cmp_state not in names:
+        ss.cmp_state = default_state(names)
+    with st.form("compare", border=False):
+        a, b, cont, which = st.columns([3, 3, 3, 2])
+        a.text_input("Prompt A", key="cmp_a")
+        b.text_input("Prompt B", key="cmp_b")
+        cont.text_input("Then read", key="cmp_cont")
+        which.selectbox("Compare", names, format_func=lambda n: LABELS.get(n, n), key="cmp_state")
+        submitted = st.form_submit_button("Compare", type="primary")
+    if submitted:
+        try:
+            ranked = ranking(model.key, ss.cmp_a, ss.cmp_b, ss.cmp_cont, ss.cmp_state, baby)
+            ss.cmp_result = dict(model=model.key, a=ss.cmp_a, b=ss.cmp_b, cont=ss.cmp_cont,
+                                 state=ss.cmp_state, ranked=ranked)
+        except ValueError as err:
+            st.error(f"Can't compare: {err}.", icon="⚠️")
+            ss.pop("cmp_result", None)
+    result = ss.get("cmp_result")
+    if not result or result["model"] != model.key:
+        return None
+    ranked, state = result["ranked"], result["state"]
+    props = corpus_properties(model.key, state, baby)
+    st.markdown(f"Units whose `{state}` differs most while reading “{result['cont']}” after "
+                f"“{result['a']}” vs “{result['b']}”:")
+    command = None
+    buttons = st.columns(TOP_BUTTONS + 1)
+    for column, (layer, unit, score) in zip(buttons, ranked[:TOP_BUTTONS]):
+        if column.button(f"{layer}:{unit}", key=f"cmp_pick_{layer}_{unit}",
+                         help=f"select layer {layer}, unit {unit} (score {score:.3g})"):
+            command = new_command(unit=[layer - 1, unit - 1])
+    if buttons[-1].button("Order history", key="cmp_order",
+                          help="the history's rows in this ranking (the top unit's layer)"):
+        layer = ranked[0][0]
+        command = new_command(unit=[layer - 1, ranked[0][1] - 1],
+                              rows=[u - 1 for la, u, _ in ranked if la == layer])
+    st.dataframe(
+        [{"unit": f"{la}:{u}", "score": round(s, 4),
+          "what it tracks (over the training text)": props.describe(la, u) if props else "—"}
+         for la, u, s in ranked[:TABLE_ROWS]],
+        hide_index=True, width="stretch")
+    return command
+
+
+# --- saliency -----------------------------------------------------------------------------------
+def saliency_section(baby, text: str, mode: str = "stateful") -> None:
+    """The saliency matrix of `text` as a heatmap (the Inspect page)."""
+    from babylm.analysis import saliency
+
+    try:
+        S = saliency(baby.model, baby.vocab, text, mode=mode)
+    except ValueError as err:
+        st.error(f"Can't compute saliency: {err}.", icon="⚠️")
+        return
+    st.plotly_chart(saliency_figure(S, list(text)), width="stretch")
