@@ -190,7 +190,9 @@ def page() -> None:
     for notice in ss.gen_notices:
         st.info(notice, icon="ℹ️")
     trace, data, trace_id = generation(model.key, settings, baby)
-    show(data, trace_id, *trace.shape)
+    from .inspect_panel import Inspector  # the analyses need torch: not on the first page
+
+    show(data, trace_id, *trace.shape, make_inspector=lambda: Inspector(model, trace, trace_id, settings.prompt))
     from .export_section import export_section  # Pillow and Plotly's colours: not on the first page
 
     export_section(trace, scales(model.key, baby), ss["player_view"])
@@ -229,15 +231,23 @@ def caption(label: str, cell: str, layers: int, units: int, vocab: int) -> None:
     st.sidebar.caption(f"Model: **{label}** · {layers} {cell.upper()} layers × {units} units · {vocab} characters")
 
 
-def show(data: bytes, trace_id: str, steps: int, layers: int, units: int) -> None:
+def show(data: bytes, trace_id: str, steps: int, layers: int, units: int, make_inspector=None) -> None:
     """The player, opened at this session's view, and what the viewer is on, kept for other
-    parts of the page (lessons, the inspector) in st.session_state["player_view"]."""
+    parts of the page (lessons, the inspector) in st.session_state["player_view"].
+    `make_inspector()` builds the inspector's sections under the player (not on the torch-free
+    first page: they need the model)."""
     ss = st.session_state
     view, fit_notices = ss.gen_view.fit(steps, layers, units)
     for notice in fit_notices:
         st.info(notice, icon="ℹ️")
-    shown = player(data, trace_id, view, play=ss.gen_play)
+    player_box = st.container()
+    inspector = make_inspector() if make_inspector else None  # its sections sit below the player
+    command, saliency_rows = inspector.controls() if inspector else (None, None)
+    with player_box:
+        shown = player(data, trace_id, view, play=ss.gen_play, command=command, saliency=saliency_rows)
     ss["player_view"] = shown or view
+    if inspector:
+        inspector.unit_view(ss["player_view"].unit)
     with st.expander("What am I looking at?"):
         st.markdown(EXPLAINER)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from babylm.analysis import contrast
+from babylm import saliency_wire
+from babylm.analysis import MAX_SALIENCY_TEXT, contrast
 from babylm.analysis.units import properties_of_trace, reading_of_trace
-from babylm.inspect_figures import saliency_figure
 from babylm.trace import Trace, trace_text
 
 from .coloured_text import coloured_html, legend_html, value_range
@@ -68,7 +68,6 @@ def new_command(**fields) -> dict:
 def unit_corpus_section(model, unit: tuple[int, int] | None) -> None:
     """`unit` is 0-based (layer, unit), or None."""
     baby = model.baby
-    st.markdown("##### This unit across the training text")
     if unit is None:
         st.caption("Select a unit (click a square or a history row in the player, or a unit "
                    "found by *Compare with another prompt*) to see it over the training text.")
@@ -96,10 +95,27 @@ def unit_corpus_section(model, unit: tuple[int, int] | None) -> None:
     for column, title, contexts in ((most, "Most active", reading.most), (least, "Least active", reading.least)):
         with column:
             st.markdown(f"**{title}**")
-            st.dataframe(
-                [{"context": (c.left + "[" + c.char + "]" + c.right).replace("\n", "⏎"),
-                  state: round(c.value, 3)} for c in contexts],
-                hide_index=True, width="stretch")
+            st.html(contexts_html(contexts, state, lo, hi))
+
+
+def contexts_html(contexts, state: str, lo: float, hi: float) -> str:
+    """One line per context: the text before, the character read (coloured by the value after
+    reading it), a little after, and the value."""
+    import html as html_lib
+
+    from .coloured_text import VISIBLE, colours, ink
+
+    lines = []
+    for c, colour in zip(contexts, colours([c.value for c in contexts], lo, hi)):
+        show = lambda text: html_lib.escape("".join(VISIBLE.get(ch, ch) for ch in text))  # noqa: E731
+        lines.append(
+            f'<div class="context" data-t="{c.t}" data-v="{c.value!r}" style="display:flex;gap:0;'
+            f'font-family:\'DejaVu Sans Mono\',Menlo,monospace;font-size:14px;white-space:pre">'
+            f'<span style="color:#5b6375">{show(c.left)}</span>'
+            f'<span style="background:{colour};color:{ink(colour)};padding:0 2px;border-radius:3px">'
+            f'{show(c.char)}</span><span style="color:#5b6375">{show(c.right)}</span>'
+            f'<span style="margin-left:auto;padding-left:10px">{state} = {c.value:.3g}</span></div>')
+    return "".join(lines)
 
 
 # --- compare with another prompt ----------------------------------------------------------------
@@ -109,7 +125,6 @@ def compare_section(model, prompt: str) -> dict | None:
     baby = model.baby
     names = list(baby.model.internal_names)
     ss = st.session_state
-    st.markdown("##### Compare with another prompt")
     st.caption("The same continuation read after two prompts: which units carry it differently? "
                "Score = the mean over the continuation's characters of |value after A − value "
                "after B|, both read from a blank memory.")
@@ -160,9 +175,35 @@ def compare_section(model, prompt: str) -> dict | None:
 
 
 # --- saliency -----------------------------------------------------------------------------------
+@st.cache_resource(max_entries=32, show_spinner="Working out which past characters matter…")
+def saliency_bytes(model_key: str, trace_id: str, _baby, _trace: Trace) -> bytes:
+    """The trace's saliency rows, packed for the player (one per model and generation)."""
+    from babylm.analysis import saliency
+
+    S = saliency(_baby.model, _baby.vocab, _trace.text, mode=_trace.mode)  # (T, T)
+    return saliency_wire.encode(S, trace_id)
+
+
+def saliency_toggle(model, trace: Trace, trace_id: str) -> bytes | None:
+    """The switch under the player; the packed rows when it is on and the text is short enough."""
+    on = st.toggle("Shade the text by which past characters the prediction leans on (saliency)",
+                   key="gen_saliency",
+                   help="For the current step: the size of the gradient of log p(next character) "
+                        "with respect to each character read so far, as shares of the whole.")
+    if not on:
+        return None
+    if len(trace.text) > MAX_SALIENCY_TEXT:
+        st.info(f"Saliency is worked out for texts of up to {MAX_SALIENCY_TEXT} characters; this "
+                f"generation has {len(trace.text):,}. Generate fewer characters to see it.", icon="ℹ️")
+        return None
+    return saliency_bytes(model.key, trace_id, model.baby, trace)
+
+
+
 def saliency_section(baby, text: str, mode: str = "stateful") -> None:
     """The saliency matrix of `text` as a heatmap (the Inspect page)."""
     from babylm.analysis import saliency
+    from babylm.inspect_figures import saliency_figure  # Plotly: only where the heatmap is drawn
 
     try:
         S = saliency(baby.model, baby.vocab, text, mode=mode)
@@ -170,3 +211,38 @@ def saliency_section(baby, text: str, mode: str = "stateful") -> None:
         st.error(f"Can't compute saliency: {err}.", icon="⚠️")
         return
     st.plotly_chart(saliency_figure(S, list(text)), width="stretch")
+
+
+# --- under the player ---------------------------------------------------------------------------
+class Inspector:
+    """The inspector's sections under the player. Made before the player is drawn (its
+    containers sit below it), so a click here reaches the player in the same run:
+
+        box = st.container(); inspector = Inspector(model, trace, trace_id, prompt)
+        command, rows = inspector.controls()
+        with box: shown = player(..., command=command, saliency=rows)
+        inspector.unit_view(shown.unit if shown else None)
+    """
+
+    def __init__(self, model, trace: Trace, trace_id: str, prompt: str):
+        self.model, self.trace, self.trace_id, self.prompt = model, trace, trace_id, prompt
+        self.switch = st.container()
+        self.corpus_tab, self.compare_tab = st.tabs(["This unit across the training text",
+                                                     "Compare with another prompt"])
+        self.picked = None
+
+    def controls(self) -> tuple[dict | None, bytes | None]:
+        """(the command for the player, kept until the next one; the saliency rows or None)."""
+        with self.switch:
+            rows = saliency_toggle(self.model, self.trace, self.trace_id)
+        with self.compare_tab:
+            command = compare_section(self.model, self.prompt)
+        ss = st.session_state
+        if command is not None:
+            ss["gen_command"] = command
+            self.picked = tuple(command["unit"])
+        return ss.get("gen_command"), rows
+
+    def unit_view(self, unit: tuple[int, int] | None) -> None:
+        with self.corpus_tab:
+            unit_corpus_section(self.model, self.picked or unit)

@@ -32,16 +32,20 @@ def _component():
 
 
 def player(trace: bytes, trace_id: str, view: ViewState | None = None, play: int = 0,
-           command: dict | None = None, key: str = "babylm-player") -> ViewState | None:
+           command: dict | None = None, key: str = "babylm-player",
+           saliency: bytes | None = None) -> ViewState | None:
     """Show the player for one trace; return the view the viewer is on (None until they move).
 
     `trace_id` names the trace: a new one loads a new trace; the same one on a rerun leaves the
     browser where it is. `view` is where a new trace opens. A new `play` value replays from step
     0 (Generate pressed, even with the same settings). `command` is applied once per new
-    `command["id"]`: keys t, unit ([layer, unit], 0-based), gates, order, rows, highlight, play.
+    `command["id"]`: keys t, unit ([layer, unit], 0-based), gates, order, rows, highlight, shade,
+    play. `saliency`: the trace's saliency rows (babylm/saliency_wire.py) to shade the text by, or
+    None; a new set switches the text's colouring to it.
     """
     value = _component()(trace=trace, id=trace_id, view=(view or ViewState()).to_player(),
-                         play=play, command=command, key=key, default=None)
+                         play=play, command=command, saliency=saliency, key=key,
+                         default=None)
     if not isinstance(value, dict) or value.get("trace") != trace_id:
         return None  # nothing reported yet, or a report about the previous trace
     try:

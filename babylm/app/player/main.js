@@ -14,10 +14,14 @@ import { TextView } from "./views/text.js";
 import { BarsView } from "./views/bars.js";
 import { GridsView, ReadoutView } from "./views/grids.js";
 import { HistoryView } from "./views/history.js";
+import { InspectorView } from "./views/inspector.js";
+import { GateHistoryView } from "./views/gate_history.js";
+import { decodeSaliency } from "./saliency.js";
 
 const $ = (id) => document.getElementById(id);
 const store = new Store(initialState());
-const S = { store, trace: null, player: null, views: [], key: null, play: null, command: null, renders: 0 };
+const S = { store, trace: null, player: null, views: [], key: null, play: null, command: null, renders: 0,
+            saliency: null, gateOnly: new Set() };
 window.babylmPlayer = S;  // for the browser tests and the curious
 Object.defineProperties(S, {
   t: { get: () => store.state.t },
@@ -51,6 +55,7 @@ function load(args) {
     new HistoryView($("history-view"), trace, actions),
   ];
   S.gatesView = S.views[3];
+  addInspector(trace);
   $("gates").disabled = gates.length === 0;
   $("scrub").max = trace.steps - 1;
   store.set(Object.assign(initialState(), { speed: store.state.speed }, fromPython(args.view || {}, trace)));
@@ -63,6 +68,7 @@ protocol.onRender((args) => {
   if (!args.trace) return;
   const fresh = args.id !== S.key;
   if (fresh) load(args);
+  takeSaliency(args.saliency || null);
   if (args.play !== S.play) {
     if (S.play !== null && args.play) {  // Generate pressed again: replay from the first step
       store.set({ t: 0 });
@@ -85,14 +91,50 @@ function reported(state) {
   return { trace: S.key, t: state.t, unit: state.unit, gates: state.gates, order: state.order };
 }
 
+// --- the inspector: text coloured by a unit or by saliency, the unit's chart, gate histories ---
+const GATE_HISTORIES = ["f", "i", "z", "r"];  // forget and input gates (LSTM); update, reset (GRU)
+
+function addInspector(trace) {
+  S.saliency = null;
+  S.views.push(new InspectorView($("inspector"), trace, S.views[0], actions, () => S.saliency));
+  const main = S.views[5], box = $("gate-history-view");
+  box.replaceChildren();
+  S.gateOnly = new Set();
+  for (const name of GATE_HISTORIES.filter((n) => trace.panel[n])) {
+    const root = document.createElement("div");
+    root.className = "gate-history";
+    box.appendChild(root);
+    const view = new GateHistoryView(root, trace, actions, name, main);
+    S.views.push(view);
+    S.gateOnly.add(view);
+  }
+}
+
+/** Saliency rows from Python (saliency_wire.py), for this trace only. A new set switches the
+ * text's colouring to it; none (the toggle turned off) clears it. */
+function takeSaliency(bytes) {
+  const before = S.saliency;
+  let next = null;
+  if (bytes) {
+    next = before && before.bytes === bytes ? before : Object.assign(decodeSaliency(bytes), { bytes });
+    if (next.id !== S.key || next.steps !== S.trace.steps) next = null;
+  }
+  if (next === before || (next && before && next.id === before.id)) return;
+  S.saliency = next;
+  if (next) store.set({ shade: "saliency" });
+  else store.set({ shade: store.state.shade === "saliency" ? null : store.state.shade });
+}
+
 // --- rendering ---------------------------------------------------------------------------
 function render(state, prev, force = false) {
   if (!S.trace) return;
   const trace = S.trace;
   $("gates-view").hidden = !state.gates;
+  $("gate-history-view").hidden = !state.gates || !S.gateOnly.size;
   for (const view of S.views) {
-    if (view === S.gatesView && !state.gates) continue;
-    view.render(state, prev, force || (view === S.gatesView && prev && !prev.gates));
+    const gated = view === S.gatesView || S.gateOnly.has(view);
+    if (gated && !state.gates) continue;
+    view.render(state, prev, force || (gated && prev && !prev.gates));
   }
   $("scrub").value = state.t;
   $("counter").textContent = `step ${state.t + 1} of ${trace.steps}`;

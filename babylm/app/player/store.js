@@ -17,6 +17,7 @@ export function initialState() {
     rows: null,       // an explicit history order (unit indices) set by a command; wins over order
     history: null,    // [panel, layer] the history shows; null: the last state panel, unit's layer
     highlight: null,  // a panel name a lesson points at, or null
+    shade: null,      // what colours the text: "none", a panel name, "saliency"; null: the unit's c
   };
 }
 
@@ -62,5 +63,6 @@ export function fromPython(view, trace) {
   if (Array.isArray(view.rows) || view.rows === null) patch.rows = view.rows;
   if ("highlight" in view) patch.highlight = view.highlight;
   if (Number.isFinite(view.speed)) patch.speed = view.speed;
+  if (view.shade === null || typeof view.shade === "string") patch.shade = view.shade;
   return patch;
 }
