@@ -69,8 +69,8 @@ def unit_corpus_section(model, unit: tuple[int, int] | None) -> None:
     """`unit` is 0-based (layer, unit), or None."""
     baby = model.baby
     if unit is None:
-        st.caption("Select a unit (click a square or a history row in the player, or a unit "
-                   "found by *Compare with another prompt*) to see it over the training text.")
+        st.markdown(":gray[Select a unit (click a square or a history row in the player, or a unit "
+                    "found by *Compare with another prompt*) to see it over the training text.]")
         return
     trace = corpus_trace(model.key, baby)
     if trace is None:
@@ -125,9 +125,9 @@ def compare_section(model, prompt: str) -> dict | None:
     baby = model.baby
     names = list(baby.model.internal_names)
     ss = st.session_state
-    st.caption("The same continuation read after two prompts: which units carry it differently? "
-               "Score = the mean over the continuation's characters of |value after A − value "
-               "after B|, both read from a blank memory.")
+    st.markdown(":gray[The same continuation read after two prompts: which units carry it "
+                "differently? Score = the mean over the continuation's characters of |value after "
+                "A − value after B|, both read from a blank memory.]")
     if "cmp_a" not in ss:
         ss.update(cmp_a=prompt if prompt.endswith(" ") else "me want ", cmp_b="me love ",
                   cmp_cont="cookie", cmp_state=default_state(names))
