@@ -153,3 +153,19 @@ def test_screens_1280x720_and_phone_390x844(browser, server):  # noqa: F811
             page.screenshot(path=str(SHOTS / f"inspector-{name}-corpus.png"))
         finally:
             context.close()
+
+
+def test_projector_1280x720_with_a_unit_selected_keeps_the_history_in_view(page):
+    from test_browser import visible_in_viewport
+
+    page.set_viewport_size({"width": 1280, "height": 720})
+    player = open_generate(page, "?prompt=me+want+&length=400&step=60&unit=2:69")
+    expect_step(player, 60, len("me want ") + 400 - 1)
+    expect(player.locator("#text span[data-v]")).to_have_count(60)
+    page.screenshot(path=str(SHOTS / "inspector-projector-1280x720.png"))
+    for what in ("#text", "#inspector", '#state-view canvas[data-panel="c"]', "#history-view .history-head"):
+        assert visible_in_viewport(page, what), f"{what} is not on screen at 1280x720"
+    # The unit's chart sits under the history: one scroll away, drawn up to this step only.
+    player.locator("canvas.unit-chart").scroll_into_view_if_needed()
+    expect(player.locator(".unit-chart-title")).to_contain_text("layer 2 · unit 69")
+    page.screenshot(path=str(SHOTS / "inspector-projector-1280x720-chart.png"))

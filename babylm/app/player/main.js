@@ -96,7 +96,8 @@ const GATE_HISTORIES = ["f", "i", "z", "r"];  // forget and input gates (LSTM); 
 
 function addInspector(trace) {
   S.saliency = null;
-  S.views.push(new InspectorView($("inspector"), trace, S.views[0], actions, () => S.saliency));
+  S.views.push(new InspectorView($("inspector"), $("unit-chart-view"), trace, S.views[0], actions,
+                                  () => S.saliency));
   const main = S.views[5], box = $("gate-history-view");
   box.replaceChildren();
   S.gateOnly = new Set();

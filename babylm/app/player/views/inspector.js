@@ -1,7 +1,9 @@
 // The unit inspector: colours the text so far character by character, either by the selected
 // unit's value (c, h or a gate: the viewer picks) or by which past characters the current
-// prediction leans on (saliency, when Python has sent it), with a legend and a hover readout; and
-// draws a small chart of the selected unit's internals over the steps so far.
+// prediction leans on (saliency, when Python has sent it), with a legend and a hover readout (a
+// one-line bar under the text, shown only when there is something to say); and draws a small
+// chart of the selected unit's internals over the steps so far (under the history, so the
+// projector's first screen keeps the text, bars, grids and history).
 //
 // Colour comes from the same fixed scales as the grids (a colour means the same value in every
 // view), and every coloured character carries the number it is coloured by (data-v), the trace's
@@ -10,7 +12,7 @@
 import { colors, legend, sharpCanvas } from "../colors.js";
 import { visible } from "./text.js";
 
-const CHART_H = 120, PAD_L = 40, PAD_R = 8;
+const CHART_H = 110, PAD_L = 40, PAD_R = 8;
 const LINES = { c: "#b2182b", h: "#2166ac", i: "#2b8a3e", f: "#e8590c", o: "#7048e8", g: "#868e96",
                 r: "#2b8a3e", z: "#e8590c", n: "#868e96" };
 const SALIENT = [112, 72, 232];  // violet: apart from the next character's orange
@@ -29,8 +31,9 @@ export function shadeOf(state, trace, saliency) {
 export class InspectorView {
   /** `text`: the TextView whose character spans this colours; `getSaliency()`: the current
    * saliency rows for this trace (saliency.js), or null. */
-  constructor(root, trace, text, actions, getSaliency) {
+  constructor(root, chartRoot, trace, text, actions, getSaliency) {
     this.root = root;
+    this.chartRoot = chartRoot;
     this.trace = trace;
     this.text = text;
     this.actions = actions;
@@ -54,7 +57,8 @@ export class InspectorView {
     this.chart.className = "unit-chart";
     this.chartTitle = document.createElement("div");
     this.chartTitle.className = "unit-chart-title";
-    root.append(bar, this.chartTitle, this.chart);
+    root.append(bar);
+    chartRoot.replaceChildren(this.chartTitle, this.chart);
     this.select.onchange = () => actions.set({ shade: this.select.value });
     for (const span of text.spans) {
       span.onmouseenter = () => this.point(span);
@@ -87,9 +91,11 @@ export class InspectorView {
     const saliency = this.getSaliency();
     const shade = shadeOf(state, this.trace, saliency);
     const key = [state.t, shade, state.unit && state.unit.join(":"), saliency && saliency.id,
-                 this.root.clientWidth].join("|");
+                 this.chartRoot.clientWidth].join("|");
     if (!force && key === this.key) return;
     this.key = key;
+    // Nothing selected and nothing shaded: take no room (a projector's 720 px are counted).
+    this.root.style.display = shade === "none" && !state.unit ? "none" : "";
     this.fillOptions(state, saliency);
     this.select.value = shade;
     this.shade = shade;
@@ -152,8 +158,8 @@ export class InspectorView {
   /** The selected unit's internals over steps 0..t: the recurrent state on top (its own scale),
    * the gates and h below on [-1, 1]; the x axis spans the whole generation, so it never moves. */
   drawChart(state) {
-    const trace = this.trace, width = this.root.clientWidth;
-    this.chart.style.display = this.chartTitle.style.display = state.unit ? "" : "none";
+    this.chartRoot.style.display = state.unit ? "" : "none";
+    const trace = this.trace, width = this.chartRoot.clientWidth;
     if (!state.unit || width < 50) return;
     const [layer, unit] = state.unit;
     const names = trace.panels.map((p) => p.name).filter((n) => n !== "g" && n !== "n");
