@@ -708,3 +708,16 @@ def test_inspector_projector_1280x720_with_a_unit_selected_keeps_the_history_in_
     player.locator("canvas.unit-chart").scroll_into_view_if_needed()
     expect(player.locator(".unit-chart-title")).to_contain_text("layer 2 · unit 69")
     page.screenshot(path=str(SHOTS / "inspector-projector-1280x720-chart.png"))
+
+
+def test_inspector_from_the_torch_free_first_page_keeps_the_step(page):
+    player = open_generate(page)  # the precomputed default generation: no inspector yet
+    for _ in range(3):
+        player.locator("#step").click()
+    expect_step(player, 4)
+    grid_click(page, player, "h", 0, 5)  # layer 1, unit 6: the full page takes over from here
+    expect(player.locator("#text span[data-v]")).to_have_count(4)
+    page.get_by_role("tab", name="Compare with another prompt").wait_for(timeout=LOAD_MS)
+    expect_step(player, 4)  # the player was not rebuilt: same step, same unit
+    expect(player.locator("#readout")).to_contain_text("layer 1 · unit 6")
+    expect(page).to_have_url(re.compile(r"unit=1(:|%3A)6"))
