@@ -83,10 +83,13 @@ def cmd_export(args) -> None:
     if args.lesson is not None:  # a lesson stop: its generation, opened at its step
         from .lessons import find, show_stop
 
-        stop = show_stop(find(args.lesson), args.stop, baby.model, baby.vocab)
+        lesson = find(args.lesson)
+        stop = show_stop(lesson, args.stop, baby.model, baby.vocab)
         trace = trace_generation(baby.model, baby.vocab, stop.settings)
         step = stop.step if step is None else step
-        view, note = stop_view(stop, step, trace), stop.text
+        view = stop_view(stop, step, trace)
+        note = f"{lesson.title} · stop {stop.number} of {stop.total}\n\n{stop.text}" + (
+            f"\n\nQuestion: {stop.question}" if stop.question else "")
     elif args.text is not None:
         trace = trace_text(baby.model, baby.vocab, args.text, mode=args.mode)
     else:
