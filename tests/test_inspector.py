@@ -14,7 +14,8 @@ from babylm import saliency_wire
 from babylm.analysis import contrast, saliency
 from babylm.analysis.units import reading_of_trace
 from babylm.app.coloured_text import coloured_html, colours, value_range
-from babylm.trace import trace_text
+from babylm.settings import GenerationSettings
+from babylm.trace import trace_generation, trace_text
 
 
 def test_coloured_text_carries_the_traces_values(pretrained):
@@ -86,3 +87,42 @@ def test_compare_finds_the_units_and_one_click_selects_one(pretrained):
     at.button[0].click().run()  # a form's values count when it is submitted
     assert "Can't compare" in at.error[0].value and "never seen these characters: 7" in at.error[0].value
     assert not any(b.label == f"{layer}:{unit}" for b in at.button)
+
+
+def test_saliency_heatmap_holds_the_matrix_and_leaves_the_future_blank(pretrained):
+    from babylm.inspect_figures import saliency_figure
+
+    text = "me want cookie\n"
+    S = saliency(pretrained.model, pretrained.vocab, text)
+    z = np.array(saliency_figure(S, list(text)).data[0].z, dtype=float)
+    lower = np.tril(np.ones_like(S, dtype=bool))
+    np.testing.assert_array_equal(z[lower], S[lower])
+    assert np.isnan(z[~lower]).all()
+
+
+SALIENCY_SWITCH = """
+import streamlit as st
+from babylm.app import state
+from babylm.app.inspect_panel import saliency_toggle
+from babylm.settings import GenerationSettings
+from babylm.trace import trace_generation
+model = state.active()
+length = st.session_state.get("length", 20)
+trace = trace_generation(model.baby.model, model.baby.vocab, GenerationSettings(length=length, seed=1))
+st.session_state["rows"] = saliency_toggle(model, trace, f"trace-{length}")
+"""
+
+
+def test_saliency_switch_sends_the_rows_and_refuses_a_long_text_with_a_note(pretrained):
+    at = AppTest.from_string(SALIENCY_SWITCH, default_timeout=240).run()
+    assert at.session_state["rows"] is None  # off until asked for
+    at.toggle(key="gen_saliency").set_value(True).run()
+    assert not at.exception
+    S, key = saliency_wire.decode(at.session_state["rows"])
+    trace = trace_generation(pretrained.model, pretrained.vocab, GenerationSettings(length=20, seed=1))
+    assert key == "trace-20"
+    np.testing.assert_allclose(S, saliency(pretrained.model, pretrained.vocab, trace.text), atol=1e-5)
+    at.session_state["length"] = 600  # longer than MAX_SALIENCY_TEXT
+    at.run()
+    assert at.session_state["rows"] is None
+    assert "up to 500 characters" in at.info[0].value

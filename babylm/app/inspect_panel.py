@@ -1,7 +1,8 @@
-"""The inspector's Streamlit sections, shown under the player (and on their own where there is
-no player): one unit across the training text, "Compare with another prompt" (the memory-unit
-finder), and the saliency matrix as a heatmap. Each section only lays out widgets and calls
-babylm.analysis; the numbers are the model's own (the tests read them back out of the page).
+"""The inspector's Streamlit sections under the player on Generate: the saliency switch (its rows
+go to the player, which shades the text; the whole matrix as a heatmap in an expander), one unit
+across the training text, and "Compare with another prompt" (the memory-unit finder). Each
+section only lays out widgets and calls babylm.analysis; the numbers are the model's own (the
+tests read them back out of the page). Imported only once torch is loaded (not on the first page).
 
 A section that changes what the player shows (select a unit, order the history) returns a
 *command* for the player (player_component.player's `command`): a dict with a fresh `id`.
@@ -176,12 +177,17 @@ def compare_section(model, prompt: str) -> dict | None:
 
 # --- saliency -----------------------------------------------------------------------------------
 @st.cache_resource(max_entries=32, show_spinner="Working out which past characters matter…")
-def saliency_bytes(model_key: str, trace_id: str, _baby, _trace: Trace) -> bytes:
-    """The trace's saliency rows, packed for the player (one per model and generation)."""
+def saliency_matrix(model_key: str, trace_id: str, _baby, _trace: Trace):
+    """(T, T): the trace's saliency rows (one per model and generation)."""
     from babylm.analysis import saliency
 
-    S = saliency(_baby.model, _baby.vocab, _trace.text, mode=_trace.mode)  # (T, T)
-    return saliency_wire.encode(S, trace_id)
+    return saliency(_baby.model, _baby.vocab, _trace.text, mode=_trace.mode)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def saliency_bytes(model_key: str, trace_id: str, _baby, _trace: Trace) -> bytes:
+    """The same rows packed for the player."""
+    return saliency_wire.encode(saliency_matrix(model_key, trace_id, _baby, _trace), trace_id)
 
 
 def saliency_toggle(model, trace: Trace, trace_id: str) -> bytes | None:
@@ -196,21 +202,16 @@ def saliency_toggle(model, trace: Trace, trace_id: str) -> bytes | None:
         st.info(f"Saliency is worked out for texts of up to {MAX_SALIENCY_TEXT} characters; this "
                 f"generation has {len(trace.text):,}. Generate fewer characters to see it.", icon="ℹ️")
         return None
-    return saliency_bytes(model.key, trace_id, model.baby, trace)
+    rows = saliency_bytes(model.key, trace_id, model.baby, trace)
+    with st.expander("Every step at once: the saliency matrix"):
+        from babylm.inspect_figures import saliency_figure  # Plotly: only when opened
 
+        S = saliency_matrix(model.key, trace_id, model.baby, trace)
+        st.plotly_chart(saliency_figure(S, list(trace.text)), width="stretch", key="saliency_matrix")
+        st.markdown(":gray[Row: the character being predicted; column: a character read before it. "
+                    "Each row sums to 1. The player shades the text by the current step's row.]")
+    return rows
 
-
-def saliency_section(baby, text: str, mode: str = "stateful") -> None:
-    """The saliency matrix of `text` as a heatmap (the Inspect page)."""
-    from babylm.analysis import saliency
-    from babylm.inspect_figures import saliency_figure  # Plotly: only where the heatmap is drawn
-
-    try:
-        S = saliency(baby.model, baby.vocab, text, mode=mode)
-    except ValueError as err:
-        st.error(f"Can't compute saliency: {err}.", icon="⚠️")
-        return
-    st.plotly_chart(saliency_figure(S, list(text)), width="stretch")
 
 
 # --- under the player ---------------------------------------------------------------------------
