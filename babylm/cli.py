@@ -97,7 +97,7 @@ def cmd_export(args) -> None:
                                       top_k=args.top_k, seed=args.seed, mode=args.mode)
         trace = trace_generation(baby.model, baby.vocab, settings)
     # The model's own colour ranges, as the app draws with (c's range comes from reading its text).
-    scales = model_scales(baby.model, baby.vocab, baby.text) if args.format in ("png", "gif", "html") else None
+    scales = model_scales(baby.model, baby.vocab, baby.text) if args.format in ("png", "gif", "mp4", "html") else None
     path = export(trace, args.format, args.out, step=step, steps=args.steps, fps=args.fps, scales=scales,
                   view=view, note=note)
     print(f"wrote {path} ({args.format}, {len(trace)} steps in the run)")
@@ -188,11 +188,11 @@ def parser() -> argparse.ArgumentParser:
                    + " (default: the pretrained baby-talk model)")
     g.set_defaults(run=cmd_generate)
 
-    e = sub.add_parser("export", help="a generation as csv, json, png, gif or an offline html lesson file",
+    e = sub.add_parser("export", help="a generation as csv, json, png, gif, mp4 or an offline html lesson file",
                        description="Generate (or read --text) and export the run: csv/json = every "
-                                   "number of every step; png = one step at 1920x1080; gif = a range "
-                                   "of steps; html = one self-contained file that plays like the app.")
-    e.add_argument("--format", required=True, choices=["csv", "json", "png", "gif", "html"])
+                                   "number of every step; png = one step at 1920x1080; gif / mp4 = a "
+                                   "range of steps; html = one self-contained file that plays like the app.")
+    e.add_argument("--format", required=True, choices=["csv", "json", "png", "gif", "mp4", "html"])
     e.add_argument("--out", required=True, help="file to write")
     d = GenerationSettings()
     e.add_argument("--prompt", default=d.prompt)
@@ -208,8 +208,8 @@ def parser() -> argparse.ArgumentParser:
                    help="checkpoint file, or a shipped model's name: " + ", ".join(PRETRAINED_FILES)
                    + " (default: the pretrained baby-talk model)")
     e.add_argument("--step", type=int, help="png: the step to draw, from 1 (default: the last); html: where it opens")
-    e.add_argument("--steps", help="A:B, steps A to B from 1 (csv, json, gif; html opens at A)")
-    e.add_argument("--fps", type=float, default=4.0, help="gif: frames per second")
+    e.add_argument("--steps", help="A:B, steps A to B from 1 (csv, json, gif, mp4; html opens at A)")
+    e.add_argument("--fps", type=float, default=4.0, help="gif, mp4: frames per second")
     e.set_defaults(run=cmd_export)
 
     i = sub.add_parser("info", help="describe a checkpoint")

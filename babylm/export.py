@@ -22,7 +22,7 @@ import numpy as np
 from .settings import GenerationSettings
 from .trace import Trace
 
-FORMATS = ("csv", "json", "png", "gif", "html")
+FORMATS = ("csv", "json", "png", "gif", "mp4", "html")
 JSON_FORMAT = "babylm-trace"
 JSON_VERSION = 1
 
@@ -172,10 +172,10 @@ def export(trace: Trace, fmt: str, out, step: int | None = None, steps: str | No
     chosen = parse_steps(steps, total) if steps else range(total)
     if fmt == "html" and view is None and step is not None:
         chosen = range(check_step(step, total), total)
-    if fmt == "gif":
-        from .render import write_gif
+    if fmt in ("gif", "mp4"):
+        from .render import write_gif, write_mp4
 
-        write_gif(trace, chosen, out, fps=fps, scales=scales)
+        (write_gif if fmt == "gif" else write_mp4)(trace, chosen, out, fps=fps, scales=scales)
         return out
     if fmt == "html":
         from .export_html import write_html

@@ -269,3 +269,28 @@ def write_gif(trace: Trace, steps: range, out, fps: float = 4.0, scales: dict | 
     frames = [render_step(trace, t, scales).quantize(256, method=Image.Quantize.MEDIANCUT) for t in steps]
     frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:],
                    duration=round(1000 / fps), loop=0, optimize=False, disposal=1)
+
+
+def write_mp4(trace: Trace, steps: range, out, fps: float = 4.0, scales: dict | None = None) -> None:
+    """The steps `steps` as an H.264 MP4 (for slide tools that prefer video), with the optional
+    imageio-ffmpeg package, which brings its own ffmpeg."""
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        raise ValueError("MP4 needs the imageio-ffmpeg package (it brings its own ffmpeg): "
+                         "pip install imageio-ffmpeg==0.6.0, or export a GIF") from None
+    if len(steps) == 0:
+        raise ValueError("no steps to animate")
+    if not 0.5 <= fps <= 30:
+        raise ValueError(f"--fps must be from 0.5 to 30, got {fps:g}")
+    scales = default_scales(trace) if scales is None else scales
+    writer = imageio_ffmpeg.write_frames(str(out), SIZE, fps=fps, codec="libx264", pix_fmt_out="yuv420p",
+                                         quality=None, macro_block_size=8,  # 1080 is a multiple of 8
+                                         output_params=["-crf", "18", "-movflags", "+faststart"],
+                                         ffmpeg_log_level="error")
+    writer.send(None)  # start ffmpeg
+    try:
+        for t in steps:
+            writer.send(np.asarray(render_step(trace, t, scales), dtype=np.uint8).tobytes())  # (1080, 1920, 3)
+    finally:
+        writer.close()

@@ -178,3 +178,22 @@ def test_a_lesson_stop_exports_its_generation_at_its_step(tmp_path):
     trace = trace_generation(baby.model, baby.vocab, stop.settings)
     scales = model_scales(baby.model, baby.vocab, baby.text)
     assert np.array_equal(np.asarray(Image.open(out).convert("RGB")), np.asarray(render_step(trace, stop.step - 1, scales)))
+
+
+def test_mp4_has_a_frame_per_step(checkpoint, tmp_path):
+    import subprocess
+
+    import imageio_ffmpeg  # a dev requirement; optional at run time
+    out = export(checkpoint, tmp_path, "mp4", "--steps", "2:7", "--fps", "5")
+    assert imageio_ffmpeg.count_frames_and_secs(str(out)) == (6, 1.2)
+    info = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(out)], capture_output=True, text=True).stderr
+    assert "h264" in info and "1920x1080" in info and "yuv420p" in info
+
+
+def test_mp4_without_its_package_says_what_to_install(checkpoint, tmp_path, capsys, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)  # as if it were not installed
+    code = main(["export", "--format", "mp4", "--out", str(tmp_path / "x.mp4"), "--model", str(checkpoint)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "pip install imageio-ffmpeg" in err and "\n" not in err

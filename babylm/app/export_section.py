@@ -51,5 +51,5 @@ def export_section(trace: Trace, scales: dict, view: ViewState) -> None:
         cols[3].download_button("JSON", lambda: json.dumps(to_json(trace), ensure_ascii=False),
                                 file_name="babylm-trace.json", mime="application/json", on_click="ignore",
                                 help="The whole trace; the README's Exports section has the schema.")
-        st.markdown("A GIF of a range of steps: `python -m babylm export --format gif --steps 8:30` "
+        st.markdown("A GIF or MP4 of a range of steps: `python -m babylm export --format gif --steps 8:30` "
                    "(the README's Exports section).")
