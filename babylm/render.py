@@ -25,6 +25,7 @@ from .trace import Trace
 
 SIZE = (1920, 1080)
 INK, MUTED, PANEL, EMPTY, BLUE = "#1f2430", "#5b6375", "#f4f5f8", "#e5e8ef", "#1c7ed6"
+WINDOW = "#fff3bf"  # the seed's window: the characters re-read for this step
 FONTS = Path("/usr/share/fonts/truetype/dejavu")
 TANH = ("h", "g", "n")  # values in [-1, 1]: the hidden state and the candidates
 GATES = ("i", "f", "o", "r", "z")  # values in [0, 1]
@@ -104,7 +105,8 @@ def header(d: ImageDraw.ImageDraw, trace: Trace, t: int) -> None:
 
 def text_panel(d: ImageDraw.ImageDraw, trace: Trace, t: int, box) -> None:
     """The text so far: characters read (prompt in ink, the model's own in blue), the one just
-    read outlined, the next one on orange."""
+    read outlined, the next one on orange; in window mode, the characters the model re-read for
+    this step on yellow, as the app shades them."""
     x0, y0, x1, y1 = box
     d.rounded_rectangle(box, 14, fill=PANEL)
     d.text((x0 + 20, y0 + 14), "The text so far", font=font(26, "bold"), fill=INK)
@@ -112,7 +114,9 @@ def text_panel(d: ImageDraw.ImageDraw, trace: Trace, t: int, box) -> None:
     cw, lh = int(f.getlength("m")), 52
     per_line = (x1 - x0 - 40) // cw
     given = [True] + [bool(b) for b in trace.from_prompt[:t]]  # was inputs[k] given?
-    chars = [(trace.inputs[k], given[k], "read" if k == t else "") for k in range(t + 1)]
+    window = range(t + 1 - trace.seq_length, t + 1) if trace.mode == "window" else range(0)
+    chars = [(trace.inputs[k], given[k], "read" if k == t else "window" if k in window else "")
+             for k in range(t + 1)]
     chars.append((trace.outputs[t], bool(trace.from_prompt[t]), "next"))
     lines, line = [], []
     for item in chars:
@@ -129,7 +133,10 @@ def text_panel(d: ImageDraw.ImageDraw, trace: Trace, t: int, box) -> None:
             if role == "next":
                 d.rectangle((x - 1, y - 4, x + cw + 1, y + lh - 8), fill=CHOSEN)
             elif role == "read":
-                d.rectangle((x - 2, y - 5, x + cw + 2, y + lh - 7), outline=INK, width=3)
+                d.rectangle((x - 2, y - 5, x + cw + 2, y + lh - 7), fill=WINDOW if window else None,
+                            outline=INK, width=3)
+            elif role == "window":
+                d.rectangle((x, y - 4, x + cw, y + lh - 8), fill=WINDOW)
             ink = "white" if role == "next" else (INK if was_given else BLUE)
             d.text((x, y), visible(ch), font=fb if was_given else f, fill=ink)
 
