@@ -647,6 +647,7 @@ def test_inspector_compare_two_prompts_and_select_the_top_unit(page, pretrained)
 
 
 def test_inspector_saliency_shading_follows_the_step(page, pretrained):
+    page.set_viewport_size({"width": 1280, "height": 720})
     player = open_generate(page, INSPECT_LINK)
     page.get_by_text("Shade the text by which past characters").click()
     expect(player.locator("#shade")).to_have_value("saliency", timeout=30_000)
@@ -663,7 +664,6 @@ def test_inspector_saliency_shading_follows_the_step(page, pretrained):
     # Hover a character: its share, in words.
     player.locator("#text span[data-v]").nth(3).hover()
     expect(player.locator("#inspect-hover")).to_contain_text("of what predicting")
-    page.set_viewport_size({"width": 1280, "height": 720})
     page.screenshot(path=str(SHOTS / "inspector-saliency-1280x720.png"))
     # Turn it off: back to plain text.
     page.get_by_text("Shade the text by which past characters").click()
@@ -721,3 +721,14 @@ def test_inspector_from_the_torch_free_first_page_keeps_the_step(page):
     expect_step(player, 4)  # the player was not rebuilt: same step, same unit
     expect(player.locator("#readout")).to_contain_text("layer 1 · unit 6")
     expect(page).to_have_url(re.compile(r"unit=1(:|%3A)6"))
+
+
+def test_inspector_saliency_in_window_mode_stops_at_the_window(page, pretrained):
+    player = open_generate(page, INSPECT_LINK.replace("mode=stateful", "mode=window") + "&step=25")
+    page.get_by_text("Shade the text by which past characters").click()
+    expect(player.locator("#shade")).to_have_value("saliency", timeout=LOAD_MS)
+    expect_step(player, 25)
+    shares = [float(v) for _, v in coloured(player)]
+    assert len(shares) == 25
+    assert all(v == 0 for v in shares[:10]) and all(v > 0 for v in shares[10:])  # the last 15 only
+    assert sum(shares) == pytest.approx(1.0, abs=2e-3)
