@@ -732,3 +732,31 @@ def test_inspector_saliency_in_window_mode_stops_at_the_window(page, pretrained)
     assert len(shares) == 25
     assert all(v == 0 for v in shares[:10]) and all(v > 0 for v in shares[10:])  # the last 15 only
     assert sum(shares) == pytest.approx(1.0, abs=2e-3)
+
+
+def test_inspector_with_a_gru_colours_by_h_and_shows_update_and_reset_gates(page, pretrained, tmp_path):
+    import torch
+
+    from babylm import BabyLanguageModel, CharRNN, ModelConfig
+
+    torch.manual_seed(0)
+    gru = CharRNN(ModelConfig(vocab_size=len(pretrained.vocab), hidden_size=24, num_layers=2, cell="gru")).eval()
+    path = BabyLanguageModel.from_parts(gru, pretrained.vocab).save(tmp_path / "gru.safetensors")
+    page.goto("/model")
+    expect(page.get_by_text("Parameters")).to_be_visible(timeout=LOAD_MS)
+    page.locator("input[type=file]").set_input_files(path)
+    page.get_by_role("button", name="Use this model").click()
+    expect(page.get_by_text("GRU").first).to_be_visible(timeout=LOAD_MS)
+    page.get_by_role("link", name="Generate").click()  # in-app: the session (and its model) stays
+    player = page.frame_locator(PLAYER)
+    expect(player.locator("#counter")).to_have_text(re.compile(r"step \d+ of \d+"), timeout=LOAD_MS)
+    player_frame(page).wait_for_function("() => window.babylmPlayer.trace && window.babylmPlayer.trace.cell === 'gru'")
+    pause_at(page, player, 6)
+    canvas = player.locator("#state-view canvas[data-panel='h'][data-layer='1']")
+    canvas.click(position={"x": 3, "y": 3})  # layer 2, unit 1
+    expect(player.locator("#text span[data-v]")).to_have_count(6)
+    expect(player.locator("#shade")).to_have_value("h")
+    player.locator("#gates").check()
+    expect(player.locator(".gate-history")).to_have_count(2)
+    assert player.locator(".gate-history").evaluate_all("els => els.map(e => e.dataset.panel)") == ["z", "r"]
+    expect(page.get_by_text("no training text attached")).to_be_visible(timeout=LOAD_MS)
