@@ -273,9 +273,23 @@ def write_gif(trace: Trace, steps: range, out, fps: float = 4.0, scales: dict | 
     if not 0.5 <= fps <= 30:
         raise ValueError(f"--fps must be from 0.5 to 30, got {fps:g}")
     scales = default_scales(trace) if scales is None else scales
-    frames = [render_step(trace, t, scales).quantize(256, method=Image.Quantize.MEDIANCUT) for t in steps]
+    palette = shared_palette(trace, steps, scales)
+    # One palette for every frame, no dithering: a colour means the same in every frame, and
+    # flat cells stay flat (sharp on a projector, and small once compressed).
+    frames = [render_step(trace, t, scales).quantize(palette=palette, dither=Image.Dither.NONE) for t in steps]
     frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:],
                    duration=round(1000 / fps), loop=0, optimize=False, disposal=1)
+
+
+def shared_palette(trace: Trace, steps: range, scales: dict, samples: int = 8) -> Image.Image:
+    """A 256-colour palette from up to `samples` frames spread over `steps` (each halved without
+    smoothing, which keeps its colours)."""
+    picks = sorted({steps[k * (len(steps) - 1) // max(samples - 1, 1)] for k in range(samples)})
+    w, h = SIZE[0] // 2, SIZE[1] // 2
+    mosaic = Image.new("RGB", (w, h * len(picks)))
+    for k, t in enumerate(picks):
+        mosaic.paste(render_step(trace, t, scales).resize((w, h), Image.Resampling.NEAREST), (0, h * k))
+    return mosaic.quantize(256, method=Image.Quantize.MEDIANCUT)
 
 
 def write_mp4(trace: Trace, steps: range, out, fps: float = 4.0, scales: dict | None = None) -> None:
