@@ -184,8 +184,8 @@ def test_two_browsers_land_on_different_replicas_and_stay_there(school, chromium
             contexts = []
             try:
                 # New browsers land at random; open them until two sit on different replicas
-                # (the chance that ten in a row share one is 1 in 512).
-                for _ in range(10):
+                # (the chance that sixteen in a row share one is about 1 in 33,000).
+                for _ in range(16):
                     context = browser.new_context(viewport=VIEWPORT, base_url=url)
                     context.set_default_timeout(20_000)
                     page = context.new_page()
@@ -199,7 +199,7 @@ def test_two_browsers_land_on_different_replicas_and_stay_there(school, chromium
                     homes[route] = home
                     if len(contexts) == 2:
                         break
-                assert len(contexts) == 2, "ten new browsers all landed on one replica"
+                assert len(contexts) == 2, "sixteen new browsers all landed on one replica"
                 for prompt, (context, page) in zip(["me see ", "me love "], contexts):
                     player = page.frame_locator(PLAYER)
                     expect(player.locator("#counter")).to_have_text(re.compile(r"step 1 of \d+"), timeout=LOAD_MS)
