@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from .safe_text import visible_char
+
 VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥"}
 FONT = dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=16, color="#1f2430")
 BAR, CHOSEN = "#9db4d6", "#e8590c"  # calm blue for the field, orange for what stands out
@@ -16,8 +18,9 @@ GRID_COLS = 16  # units per row when a state vector is drawn as a block (the pla
 
 
 def visible(ch: str) -> str:
-    """A character as it should appear on screen: space and newline made visible."""
-    return VISIBLE.get(ch, ch)
+    """A character as it should appear on screen: space and newline made visible, and an
+    invisible or direction-changing one (U+202E) written as its code (safe_text.visible_char)."""
+    return VISIBLE.get(ch) or visible_char(ch)
 
 
 def _layout(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:

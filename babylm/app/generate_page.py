@@ -12,6 +12,7 @@ from dataclasses import replace
 
 import streamlit as st
 
+from babylm.safe_text import md, plain  # torch-free, like babylm.view
 from babylm.view import VIEW_KEYS, ViewState
 
 from . import warm
@@ -147,7 +148,8 @@ def usable(settings, baby):
         settings = GenerationSettings()
     if baby.vocab.unknown(settings.prompt):
         settings = replace(settings, prompt=fallback_prompt(baby))
-        return settings, f"This model can't read the last prompt, so it starts from “{settings.prompt}”."
+        shown = md(plain(settings.prompt))
+        return settings, f"This model can't read the last prompt, so it starts from “{shown}”."
     try:
         return check(settings, baby), None
     except ValueError as err:

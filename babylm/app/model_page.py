@@ -97,7 +97,7 @@ def upload_section() -> None:
         return
     refused = session_budget.reserve_for_session(baby.model.num_parameters())
     if refused:
-        st.error(f"Can't open {upload.name} now: {refused}", icon="⚠️")
+        st.error(f"Can't open {md(plain(upload.name))} now: {refused}", icon="⚠️")
         return
     source = "keras" if upload.name.lower().endswith((".keras", ".h5")) else "uploaded"
     state.set_session_model(baby, f"uploaded model ({md(plain(upload.name))})", source)

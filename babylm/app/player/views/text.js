@@ -4,10 +4,18 @@
 // Capped to its last lines (CSS), so it never pushes the charts off a projector.
 
 const VISIBLE = { " ": "␣", "\n": "⏎", "\t": "⇥" };
+// Control, format (U+202E reverses what follows it), private-use and unassigned characters are
+// shown as their code, as babylm/safe_text.py does on the server: never invisible, never acting.
+const HIDDEN = /[\p{C}\p{Zl}\p{Zp}]/u;
 
 export function visible(ch) {
-  return VISIBLE[ch] || ch;
+  if (VISIBLE[ch]) return VISIBLE[ch];
+  if (HIDDEN.test(ch)) return "U+" + ch.codePointAt(0).toString(16).toUpperCase().padStart(4, "0");
+  return ch;
 }
+
+const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+const html = (text) => text.replace(/[&<>"']/g, (ch) => ESCAPES[ch]);
 
 export class TextView {
   constructor(box, caption, trace) {
@@ -20,8 +28,8 @@ export class TextView {
       const el = document.createElement("span");
       const generated = k > 0 && !trace.from_prompt[k - 1];
       el.className = generated ? "gen" : "prompt";
-      if (VISIBLE[ch]) el.classList.add("ws");
-      el.textContent = VISIBLE[ch] ? VISIBLE[ch] + (ch === "\n" ? "\n" : "") : ch;
+      if (VISIBLE[ch] || HIDDEN.test(ch)) el.classList.add("ws");
+      el.textContent = visible(ch) + (ch === "\n" ? "\n" : "");
       return el;
     });
     this.next = document.createElement("span");
@@ -56,7 +64,7 @@ export class TextView {
 
   describe(t) {
     const trace = this.trace, s = trace.settings || {};
-    const read = visible(trace.itos[trace.inputs[t]]), next = visible(trace.itos[trace.outputs[t]]);
+    const read = html(visible(trace.itos[trace.inputs[t]])), next = html(visible(trace.itos[trace.outputs[t]]));
     const p = trace.probs[t * trace.vocab + trace.outputs[t]];
     const greedy = Number(s.temperature) === 0 || Number(s.top_k) === 1;
     const how = trace.from_prompt[t] ? "the prompt's next character" : greedy ? "most likely" : "sampled";
