@@ -760,3 +760,46 @@ def test_inspector_with_a_gru_colours_by_h_and_shows_update_and_reset_gates(page
     expect(player.locator(".gate-history")).to_have_count(2)
     assert player.locator(".gate-history").evaluate_all("els => els.map(e => e.dataset.panel)") == ["z", "r"]
     expect(page.get_by_text("no training text attached")).to_be_visible(timeout=LOAD_MS)
+
+
+# --- a hostile vocabulary and file name (issue 8) ---------------------------------------------
+HOSTILE_CHARS = "ab<`*\u202e \n"
+HOSTILE_NAME = "**evil**\u202egnp.safetensors"
+
+
+def test_a_hostile_vocabulary_and_file_name_show_literally(page, tmp_path, request):
+    """Markdown shows as typed, U+202E shows as its code and reverses nothing (Model page, player)."""
+    import torch
+
+    from babylm import CharLSTM, ModelConfig, Vocab
+    from babylm.checkpoint import to_bytes
+
+    torch.manual_seed(0)
+    config = ModelConfig(vocab_size=len(HOSTILE_CHARS), embedding_dim=4, hidden_size=6, num_layers=1)
+    model = CharLSTM(config).eval()
+    upload = tmp_path / HOSTILE_NAME
+    upload.write_bytes(to_bytes(model, Vocab(tuple(HOSTILE_CHARS))))
+
+    page.goto("/model")
+    expect(page.get_by_text("Parameters")).to_be_visible(timeout=LOAD_MS)
+    page.locator("input[type=file]").set_input_files(upload)
+    page.get_by_role("button", name="Use this model").click()
+    expect(page.get_by_role("heading", name="Uploaded model (**evil**U+202Egnp.safetensors)")).to_be_visible()
+    expect(page.locator('[data-testid="stCode"]')).to_have_text("a b < ` * U+202E ␣ ⏎")
+    assert not page.evaluate("() => document.body.innerText.includes('\\u202e')")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    full_page_screenshot(page, SHOTS / f"{request.node.name}-model-page.png")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the vocabulary wraps
+    page.screenshot(path=str(SHOTS / f"{request.node.name}-model-page-phone.png"))
+    page.set_viewport_size({"width": 1280, "height": 720})
+
+    page.get_by_role("link", name="Generate").click()  # in-app navigation keeps the session
+    player = page.frame_locator(PLAYER)
+    expect(player.locator("#counter")).to_have_text(re.compile(r"step \d+ of \d+"), timeout=LOAD_MS)
+    player_frame(page).evaluate("() => window.babylmPlayer.player.pause()")
+    for _ in range(6):  # to step 7, the prompt's last character
+        player.locator("#step").click()
+    expect_step(player, 7)
+    expect(player.locator("#text")).to_contain_text("ab<`*U+202E␣")  # the prompt, read in order
+    frame = page.locator(PLAYER).element_handle().content_frame()
+    assert not frame.evaluate("() => document.body.innerText.includes('\\u202e')")
