@@ -803,3 +803,20 @@ def test_a_hostile_vocabulary_and_file_name_show_literally(page, tmp_path, reque
     expect(player.locator("#text")).to_contain_text("ab<`*U+202E␣")  # the prompt, read in order
     frame = page.locator(PLAYER).element_handle().content_frame()
     assert not frame.evaluate("() => document.body.innerText.includes('\\u202e')")
+
+
+def test_the_form_keeps_its_settings_after_a_visit_to_another_page(page):
+    """Found by clicking through: after Train and back, the form came back empty (prompt "",
+    1 character, temperature 0), so the next Generate failed."""
+    player = open_generate(page)
+    generate(page, Prompt="mommy ", Seed=11)
+    expect(player.locator("#counter")).to_have_text(re.compile(r"of 65$"), timeout=LOAD_MS)  # 6 + 60 - 1
+    page.get_by_role("link", name="Train").click()
+    expect(page.get_by_role("button", name="Train ▶")).to_be_visible(timeout=LOAD_MS)
+    page.get_by_role("link", name="Generate").click()
+    box = page.get_by_role("textbox", name="Prompt", exact=True)
+    expect(box).to_have_value("mommy ", timeout=LOAD_MS)
+    expect(page.get_by_role("spinbutton", name="Seed")).to_have_value("11")
+    page.get_by_role("button", name="Generate ▶").click()
+    expect(page.frame_locator(PLAYER).locator("#counter")).to_have_text(re.compile(r"of 65$"), timeout=LOAD_MS)
+    expect(page.get_by_text("Can't generate")).to_have_count(0)

@@ -174,6 +174,12 @@ def page() -> None:
     baby = model.baby
     if "gen_play" not in ss:
         start_session()
+    elif "gen_prompt" not in ss:
+        # Streamlit forgets a widget's value on a run that does not draw it (a visit to Train or
+        # Model): refill the form with the settings on screen, or it comes back empty.
+        from babylm.settings import GenerationSettings
+
+        fill_form(ss.gen_settings or GenerationSettings())
     settings, note = usable(ss.gen_settings, baby)
     if note or ss.gen_settings is None:  # kept from another model: start over, form included
         ss.gen_settings = settings
