@@ -46,11 +46,14 @@ def weights_digest(state: dict[str, torch.Tensor]) -> str:
     return digest.hexdigest()
 
 
-def model_digest(model, vocab: Vocab, training: dict | None = None) -> str:
+def model_digest(model, vocab: Vocab, training: dict | None = None, text: str | None = None) -> str:
     """SHA-256 of everything that defines what a model does and what its file holds: weights,
     vocabulary (same weights with another vocabulary write other text), the whole config
-    (seq_length changes window mode, cell the computation) and the training summary."""
-    described = {"config": model.config.to_dict(), "vocab": list(vocab.itos), "training": training or {}}
+    (seq_length changes window mode, cell the computation), the training summary and, when
+    given, the training text (the app's colour ranges and corpus views are computed from it)."""
+    text_digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest() if text else None
+    described = {"config": model.config.to_dict(), "vocab": list(vocab.itos), "training": training or {},
+                 "text": text_digest}
     digest = hashlib.sha256(weights_digest(model.state_dict()).encode())
     digest.update(json.dumps(described, sort_keys=True, default=str).encode())
     return digest.hexdigest()

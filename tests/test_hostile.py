@@ -190,8 +190,10 @@ def test_cache_keys_cover_vocabulary_config_and_summary():
     abc, cba = Vocab(tuple("abc")), Vocab(tuple("cba"))
     key = model_digest(model, abc)
     assert key == model_digest(model, Vocab(tuple("abc")))
-    others = {model_digest(model, cba), model_digest(same, abc), model_digest(model, abc, {"epochs": 3})}
-    assert key not in others and len(others) == 3
+    others = {model_digest(model, cba), model_digest(same, abc), model_digest(model, abc, {"epochs": 3}),
+              model_digest(model, abc, text="abcabc")}
+    assert key not in others and len(others) == 4
+    assert model_digest(model, abc, text="abcabc") == model_digest(model, abc, text="abcabc")
 
 
 def test_a_zip_of_a_hundred_thousand_members_is_refused_before_python_lists_them():

@@ -35,7 +35,7 @@ def pretrained() -> ActiveModel:
 
 
 def cache_key(baby: BabyLanguageModel) -> str:
-    return model_digest(baby.model, baby.vocab, baby.training_summary)
+    return model_digest(baby.model, baby.vocab, baby.training_summary, baby.text)
 
 
 def set_session_model(baby: BabyLanguageModel, label: str, source: str) -> ActiveModel:
