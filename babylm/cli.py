@@ -75,6 +75,8 @@ def cmd_export(args) -> None:
     from .export import export
     from .trace import trace_generation, trace_text
 
+    check_destination(args.out)  # a folder, device, pipe or link is refused before any drawing
+
     baby = (BabyLanguageModel.pretrained(args.model) if args.model in PRETRAINED_FILES
             else BabyLanguageModel.load(args.model))
     from .wire import model_scales
@@ -126,6 +128,8 @@ def cmd_info(args) -> None:
 
 def cmd_import_keras(args) -> None:
     from .keras_import import from_keras  # h5py is only needed here
+
+    check_destination(args.out)
 
     text = read_text(args.text) if args.text else None
     chars = list(args.chars) if args.chars else None

@@ -167,3 +167,14 @@ def test_the_cli_uses_one_thread_unless_told(capsys, monkeypatch):
         assert code == 2 and "expected a int above 0" in err
     finally:
         torch.set_num_threads(1)
+
+
+@pytest.mark.parametrize("command", [["export", "--format", "csv"], ["import-keras", "m.keras", "--chars", "ab"]],
+                         ids=["export", "import-keras"])
+def test_other_commands_refuse_a_folder_or_pipe_first(capsys, tmp_path, command):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for out, match in [(tmp_path, "is a folder"), (fifo, "not a regular file")]:
+        code, _, err = run(capsys, *command, "--out", str(out))
+        assert code == 2 and match in err and err.count("\n") == 1, err
+    assert fifo.is_fifo()
