@@ -1,4 +1,5 @@
-"""Shared fixtures: the shipped model (loaded once) and small corpora for quick training runs.
+"""Shared fixtures: the shipped model (loaded once) and small corpora for quick training runs;
+the browser tests' server, browser and page come from browser_support.py.
 
 Session fixtures are shared by many tests, so tests must not train or otherwise change them.
 """
@@ -9,6 +10,7 @@ import pytest
 import torch
 
 from babylm import BABY_DATASET, BabyLanguageModel, CharLSTM, ModelConfig, Vocab
+from browser_support import browser, chromium, page, server  # noqa: F401  (browser test fixtures)
 
 # These models are tiny: one thread is faster than two, and far faster when the machine is busy
 # (threads that wait for each other on a loaded 2-core box made single steps 50x slower).

@@ -1,7 +1,8 @@
 """End-to-end tests of the app in a real headless Chromium: the player, the forms, the pages.
 
-One `streamlit run` server for the whole file; a fresh browser context (a new Streamlit session)
-per test. Every test leaves a full-page screenshot in artifacts/screenshots/<test>.png.
+One `streamlit run` server for the whole run; a fresh browser context (a new Streamlit session)
+per test. Every test leaves a full-page screenshot in artifacts/screenshots/<test>.png. The
+fixtures (server, browser, page) live in browser_support.py.
 
 Needs Debian's /usr/bin/chromium (playwright's own browser download is not used). Without it
 these tests skip, except under CI=true, where browser tests must run and so fail instead.
@@ -11,45 +12,18 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import random
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
-SHOTS = ROOT / "artifacts" / "screenshots"
-SERVER_LOG = ROOT / "artifacts" / "browser-test-server.log"
-PLAYER = "iframe[title*='babylm_player']"
-VIEWPORT = {"width": 1400, "height": 1000}
-LOAD_MS = 45_000  # first page of a cold server: model load plus one generation, on a busy machine
+from browser_support import LOAD_MS, PLAYER, SHOTS, Page, alert, expect, full_page_screenshot
 
 
-def unavailable(reason: str):
-    """Skip, or fail under CI: there a missing browser is a broken setup, not an option."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true: browser tests must run)", pytrace=False)
-    pytest.skip(reason)
-
-
-try:
-    from playwright.sync_api import Page, expect, sync_playwright
-except ImportError:  # pragma: no cover - the dev requirements install it
-    sync_playwright = None
-
-
-# --- fixtures -------------------------------------------------------------------------------
+# --- fixtures (server, browser and page are in browser_support.py) ---------------------------
 @pytest.fixture(scope="session")
 def pretrained_trace(pretrained):
     """The pretrained model's trace for some settings, computed here, independently of the app."""
@@ -57,103 +31,6 @@ def pretrained_trace(pretrained):
     from babylm.trace import trace_generation
 
     return lambda **kw: trace_generation(pretrained.model, pretrained.vocab, GenerationSettings(**kw))
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    if sync_playwright is None:
-        unavailable("the playwright package is not installed (pip install -r requirements-dev.txt)")
-    if not CHROMIUM.exists():
-        unavailable(f"{CHROMIUM} not found: install Debian's chromium to run the browser tests")
-    return str(CHROMIUM)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def server(chromium, request):
-    """Base URL of a `streamlit run streamlit_app.py` on a free local port."""
-    port = free_port()
-    SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
-    log = SERVER_LOG.open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED="1"))
-    url = f"http://127.0.0.1:{port}"
-    failed_before = request.session.testsfailed
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with {proc.returncode}:\n{SERVER_LOG.read_text()}")
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer /_stcore/health within 60 s:\n{SERVER_LOG.read_text()}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-        if request.session.testsfailed > failed_before:
-            terminal = request.config.pluginmanager.get_plugin("terminalreporter")
-            if terminal is not None:
-                terminal.write_sep("-", f"streamlit server log ({SERVER_LOG})")
-                terminal.write(SERVER_LOG.read_text()[-20_000:] + "\n")
-
-
-@pytest.fixture(scope="session")
-def browser(chromium):
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, server, request):
-    """A page in a fresh context (so a fresh Streamlit session); screenshot after the test.
-    Any uncaught JavaScript error on the page or in the player fails the test."""
-    context = browser.new_context(viewport=VIEWPORT, base_url=server)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    yield page
-    try:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        full_page_screenshot(page, SHOTS / f"{request.node.name}.png")
-    finally:
-        context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
-
-
-def full_page_screenshot(page: Page, path: Path) -> None:
-    """Streamlit scrolls inside its main element, not the document, so `full_page` alone shows
-    only the viewport: grow the viewport to the content's height first."""
-    height = page.evaluate("""() => {
-        const main = document.querySelector('[data-testid="stMain"]');
-        if (main) main.scrollTo(0, 0);
-        return Math.max(main ? main.scrollHeight : 0, document.documentElement.scrollHeight); }""")
-    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(max(height, VIEWPORT["height"]), 8000)})
-    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-    page.screenshot(path=str(path), full_page=True)
-    page.set_viewport_size(VIEWPORT)
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -180,10 +57,6 @@ def open_generate(page: Page, query: str = ""):
     expect(player.locator("#counter")).to_have_text(re.compile(r"step \d+ of \d+"), timeout=LOAD_MS)
     player_frame(page).wait_for_function("() => window.babylmPlayer && window.babylmPlayer.trace !== null")
     return player
-
-
-def alert(page: Page, text: str):
-    return page.locator('[data-testid="stAlert"]').filter(has_text=text)
 
 
 def generate(page: Page, **fields) -> None:
