@@ -24,13 +24,38 @@ def checkpoint_bytes(model_key: str, _baby: BabyLanguageModel) -> bytes:
     return to_bytes(_baby.model, _baby.vocab, _baby.training_summary)
 
 
+CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}
+
+
+def shape_line(config, vocab_size: int) -> str:
+    """The layers in order, as the seed writes them: Embedding(32) → LSTM(128) → Dropout(0.2) →
+    LSTM(128) → Dropout(0.2) → Dense(25) + softmax. The model drops out after every layer."""
+    cell = f"{CELL_NAMES[config.cell]}({config.hidden_size})"
+    if config.dropout:
+        cell += f" → Dropout({config.dropout:g})"
+    return " → ".join([f"Embedding({config.embedding_dim})"] + [cell] * config.num_layers +
+                      [f"Dense({vocab_size}) + softmax"])
+
+
+def download_model(model: state.ActiveModel) -> None:
+    """The download button and, for a session's own model, the warning that a reload loses it."""
+    st.download_button("Download this model (.safetensors)", checkpoint_bytes(model.key, model.baby),
+                       file_name="babylm-model.safetensors", mime="application/octet-stream",
+                       help="One file: weights plus the config and vocabulary as JSON. Load it here "
+                            "or with BabyLanguageModel.load(path).", on_click="ignore",
+                       key=f"download-{model.key}")
+    if model.source != "pretrained":
+        st.caption("This model lives only in this browser session: reloading the page or closing the "
+                   "tab starts a new session without it. Download it to keep it, and open it again here.")
+
+
 def describe(model: state.ActiveModel) -> None:
     baby = model.baby
     c = baby.config
     st.subheader(model.label[:1].upper() + model.label[1:])
     cols = st.columns(4)
     cols[0].metric("Parameters", f"{baby.model.num_parameters():,}")
-    cols[1].metric("LSTM layers × units", f"{c.num_layers} × {c.hidden_size}")
+    cols[1].metric(f"{CELL_NAMES[c.cell]} layers × units", f"{c.num_layers} × {c.hidden_size}")
     cols[2].metric("Characters", len(baby.vocab))
     best = baby.training_summary.get("best_val_loss")  # a float or absent: checkpoint.py cleaned it
     cols[3].metric("Best validation loss", f"{best:.3f}" if isinstance(best, float) else "—",
@@ -38,10 +63,7 @@ def describe(model: state.ActiveModel) -> None:
     # Shown literally: a backtick or U+202E in a vocabulary must not restyle or reverse the page.
     st.markdown("**Vocabulary** (␣ is a space, ⏎ a new line, U+… an invisible character):")
     st.code(" ".join(visible_char(ch) for ch in baby.itos), language=None, wrap_lines=True)
-    st.markdown(f"**Shape:** Embedding({c.embedding_dim}) → " +
-                " → ".join([f"LSTM({c.hidden_size})"] * c.num_layers) +
-                f" → Dropout({c.dropout:g}) → Dense({len(baby.vocab)}) + softmax; "
-                f"the seed's window is {c.seq_length} characters.")
+    st.markdown(f"**Shape:** {shape_line(c, len(baby.vocab))}; the seed's window is {c.seq_length} characters.")
     summary = {k: v for k, v in baby.training_summary.items() if k != "val_curve"}
     if summary:
         with st.expander("Training record"):
@@ -51,10 +73,7 @@ def describe(model: state.ActiveModel) -> None:
         epochs, losses = zip(*curve)
         fig = loss_figure([], [], epochs, losses, height=280)
         st.plotly_chart(fig, key="model-val-curve")
-    st.download_button("Download this model (.safetensors)", checkpoint_bytes(model.key, baby),
-                       file_name="babylm-model.safetensors", mime="application/octet-stream",
-                       help="One file: weights plus the config and vocabulary as JSON. Load it here "
-                            "or with BabyLanguageModel.load(path).", on_click="ignore")
+    download_model(model)
 
 
 def load_upload(upload, text: str, notices: list[str]) -> BabyLanguageModel:
@@ -87,7 +106,7 @@ def upload_section() -> None:
                                      type=["txt"], key="keras_text")
         if text_file is not None:
             text = text_file.getvalue().decode("utf-8", errors="replace")
-    if upload is None or not st.button("Use this model", type="primary"):
+    if upload is None or not st.button("Use this model", type="primary", key="use_upload"):
         return
     notices: list[str] = []
     try:
@@ -105,18 +124,24 @@ def upload_section() -> None:
     st.rerun()
 
 
+def choose(key: str) -> None:
+    state.session().use_own = st.session_state[key] == "session"
+
+
 def page() -> None:
     st.title("Model")
-    own = state.session_model()
-    current = state.active()
+    session = state.session()
+    own = session.own
     if own is not None:
-        choice = st.radio("Active model", ["session", "pretrained"], horizontal=True,
-                          index=0 if current is own else 1,
-                          format_func=lambda k: own.label if k == "session" else "pretrained baby-talk model")
-        st.session_state["use_session_model"] = choice == "session"
-        current = state.active()
+        # Keyed by the model, so a new model of one's own is a new choice that starts on it; the
+        # radio's value lives in session state (its identity never changes with the choice).
+        key = f"active-model:{own.key}"
+        if key not in st.session_state:
+            st.session_state[key] = "session" if session.use_own else "pretrained"
+        st.radio("Active model", ["session", "pretrained"], horizontal=True, key=key, on_change=choose,
+                 args=(key,), format_func=lambda k: own.label if k == "session" else "pretrained baby-talk model")
     else:
         st.caption("You are using the pretrained model. Train one on the Train page or open one below.")
-    describe(current)
+    describe(state.active())
     st.divider()
     upload_section()

@@ -19,6 +19,7 @@ from babylm.safe_text import md, plain
 
 from . import session_budget, state
 from .limits import LIMITS
+from .model_page import download_model
 
 REFRESH_SECONDS = 0.4  # how often the page redraws while training
 SAMPLE_SECONDS = 3.0  # how often a fresh sample is written
@@ -28,18 +29,16 @@ SOURCES = {"baby": "Baby talk (built in)", "paste": "Paste text", "upload": "Upl
 
 def corpus_input() -> tuple[str | None, str]:
     """The chosen corpus and a short name for it; None (with an error shown) if unusable."""
-    source = st.radio("Corpus", list(SOURCES), format_func=SOURCES.get, horizontal=True, key="corpus_source")
+    source = st.radio("Corpus", list(SOURCES), format_func=SOURCES.get, horizontal=True,
+                      **state.kept("corpus_source", "baby"))
     if source == "baby":
         lines = BABY_DATASET.count("\n")
         st.caption(f"{lines} lines of baby talk, {len(BABY_DATASET):,} characters: “me want cookie”, "
                    "“me love mommy”, “me see doggy” and more.")
         return BABY_DATASET, "baby talk"
     if source == "paste":
-        # Kept under our own key so the text survives visits to other pages.
-        text = st.text_area("Your text", value=st.session_state.get("pasted_corpus", ""), height=160,
-                            placeholder="Paste a few hundred lines or more…",
-                            help=f"Up to {MAX_CORPUS_CHARS:,} characters.")
-        st.session_state["pasted_corpus"] = text
+        text = st.text_area("Your text", height=160, placeholder="Paste a few hundred lines or more…",
+                            help=f"Up to {MAX_CORPUS_CHARS:,} characters.", **state.kept("pasted_corpus", ""))
         name = "pasted text"
     else:
         upload = st.file_uploader(f"A UTF-8 .txt file, up to {MAX_UPLOAD_MB} MB", type=["txt"],
@@ -55,6 +54,9 @@ def corpus_input() -> tuple[str | None, str]:
             text = upload.getvalue().decode("utf-8")
         except UnicodeDecodeError:
             st.error(f"{md(plain(upload.name))} is not UTF-8 text: save it as UTF-8 and upload it again.", icon="⚠️")
+            return None, ""
+        if not text.strip():
+            st.error(f"{md(plain(upload.name))} is empty: choose a file with some text in it.", icon="⚠️")
             return None, ""
         name = md(plain(upload.name))  # shown as Markdown in the model's label: made literal
     if not text:
@@ -74,19 +76,22 @@ def settings_input() -> tuple[dict, dict]:
     left, right = st.columns(2)
     with left:
         st.markdown("**Training**")
-        epochs = st.slider("Epochs (at most; stops early when validation stops improving)", 1, 300, d.epochs)
-        lr = st.select_slider("Learning rate", [3e-4, 1e-3, 2e-3, 4e-3, 6e-3, 1e-2], d.learning_rate,
-                              format_func=lambda v: f"{v:g}")
-        batch = st.select_slider("Batch size (parallel streams)", [1, 2, 4, 8, 16, 32, 64], d.batch_size)
+        epochs = st.slider("Epochs (at most; stops early when validation stops improving)", 1, 300,
+                           **state.kept("train_epochs", d.epochs))
+        lr = st.select_slider("Learning rate", [3e-4, 1e-3, 2e-3, 4e-3, 6e-3, 1e-2], format_func=lambda v: f"{v:g}",
+                              **state.kept("train_lr", d.learning_rate))
+        batch = st.select_slider("Batch size (parallel streams)", [1, 2, 4, 8, 16, 32, 64],
+                                 **state.kept("train_batch", d.batch_size))
         chunk = st.select_slider("Chunk length (characters back-propagated through)",
-                                 [8, 16, 32, 64, 128, 256], d.chunk_length)
-        seed = st.number_input("Seed", 0, 2**31 - 1, d.seed)
+                                 [8, 16, 32, 64, 128, 256], **state.kept("train_chunk", d.chunk_length))
+        seed = st.number_input("Seed", 0, 2**31 - 1, **state.kept("train_seed", d.seed))
     with right:
         st.markdown("**Model**")
-        embedding = st.select_slider("Embedding size", [4, 8, 16, 32, 64, 128], 32)
-        hidden = st.select_slider("Hidden units per layer", [8, 16, 32, 64, 128, 256, 512], 128)
-        layers = st.slider("LSTM layers", 1, 3, 2)
-        dropout = st.slider("Dropout", 0.0, 0.5, 0.2, 0.05)
+        embedding = st.select_slider("Embedding size", [4, 8, 16, 32, 64, 128], **state.kept("model_embedding", 32))
+        hidden = st.select_slider("Hidden units per layer", [8, 16, 32, 64, 128, 256, 512],
+                                  **state.kept("model_hidden", 128))
+        layers = st.slider("LSTM layers", 1, 3, **state.kept("model_layers", 2))
+        dropout = st.slider("Dropout", 0.0, 0.5, step=0.05, **state.kept("model_dropout", 0.2))
     model = dict(embedding_dim=embedding, hidden_size=hidden, num_layers=layers, dropout=float(dropout))
     train = dict(epochs=int(epochs), learning_rate=float(lr), batch_size=int(batch),
                  chunk_length=int(chunk), seed=int(seed))
@@ -97,52 +102,115 @@ def sample_prompt(baby: BabyLanguageModel, text: str) -> str:
     return "me want " if not baby.vocab.unknown("me want ") else text.split("\n")[0][:8] or text[:8]
 
 
-def wait_for_slot(box) -> None:
-    """Block until this session may train, telling the user while they wait."""
-    slots = state.trainer_slots()
-    while not slots.acquire(timeout=0.5):
-        box.info(f"Waiting for a free trainer: {state.MAX_TRAINERS} people are training on this "
-                 "server right now. It starts by itself when one finishes.", icon="⏳")
-    box.empty()
+def plural(n: float, word: str) -> str:
+    """"1 epoch", "2.5 epochs", "1 person", "2 people"."""
+    if word == "person":
+        return f"{n:g} {'person' if n == 1 else 'people'}"
+    return f"{n:g} {word}{'' if n == 1 else 's'}"
+
+
+def waiting_message() -> str:
+    training = "is" if state.MAX_TRAINERS == 1 else "are"
+    return (f"Waiting for a free trainer: {plural(state.MAX_TRAINERS, 'person')} {training} training "
+            "on this server right now. It starts by itself when one finishes.")
+
+
+def progress_text(progress, epochs: int) -> str:
+    """The progress bar's line while training."""
+    left = min(progress.seconds / max(progress.epoch, 1e-6) * (epochs - progress.epoch),
+               LIMITS.max_train_seconds - progress.seconds)
+    val = f" · validation loss {progress.best_val_loss:.3f} (best)" if progress.best_val_loss else ""
+    return (f"Epoch {progress.epoch:.1f} of {epochs} · loss {progress.loss:.3f}{val} · "
+            f"{progress.seconds:.0f} s, at most {left:.0f} s left")
+
+
+def ending_text(history, epochs: int) -> tuple[str, str]:
+    """How a run that ran to its end ended ("finished", "stopped early" or "time limit") and the
+    bar's last line."""
+    last = history[-1]
+    val = f" · best validation loss {last.best_val_loss:.3f}" if last.best_val_loss else ""
+    if last.seconds >= LIMITS.max_train_seconds:
+        return "time limit", (f"Stopped at epoch {last.epoch:.1f}: this server's {time_limit_text()} limit"
+                              f"{val} · {last.seconds:.0f} s")
+    if last.epoch < epochs - 1e-6:
+        return "stopped early", (f"Stopped early at epoch {last.epoch:.0f}: validation loss stopped improving"
+                                 f"{val} · {last.seconds:.0f} s")
+    return "finished", f"Trained {plural(epochs, 'epoch')}{val} · {last.seconds:.0f} s"
 
 
 def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict) -> None:
-    """Train with live progress; always leaves the session with the model so far."""
+    """Train with live progress. However the run ends (to the end, early stopping, Stop, leaving
+    the page, closing the tab), the trainer slot is released and the model so far becomes this
+    session's model.
+
+    Streamlit ends a run it no longer wants by raising an exception from the next Streamlit call,
+    and, once the session is gone, from every one after it. So the `finally` block below makes
+    no Streamlit call at all: it stores the model into the session object fetched beforehand."""
+    session = state.session()  # fetched now: the `finally` below must make no Streamlit call
+    slots = state.trainer_slots()
     status, bar, chart, sample = st.empty(), st.empty(), st.empty(), st.empty()
-    wait_for_slot(status)
     epochs = settings["epochs"]
-    prompt = sample_prompt(baby, text)
-    steps = iter(baby.train_iter(text, max_seconds=LIMITS.max_train_seconds, **settings))
-    last_draw, last_sample, draws = 0.0, 0.0, 0
-    try:
-        for progress in steps:
-            now = time.perf_counter()
-            if now - last_draw < REFRESH_SECONDS and progress.val_loss is None:
-                continue
-            last_draw = now
-            left = min(progress.seconds / max(progress.epoch, 1e-6) * (epochs - progress.epoch),
-                       LIMITS.max_train_seconds - progress.seconds)
-            val = f" · validation loss {progress.best_val_loss:.3f} (best)" if progress.best_val_loss else ""
-            bar.progress(min(progress.epoch / epochs, 1.0),
-                         text=f"Epoch {progress.epoch:.1f} of {epochs} · loss {progress.loss:.3f}{val} · "
-                              f"{progress.seconds:.0f}s, at most {left:.0f}s left")
-            draws += 1
-            chart.plotly_chart(history_figure(baby.history), key=f"train-curve-{draws}")
-            if now - last_sample > SAMPLE_SECONDS:
-                last_sample = now
-                written = baby.generate_text(prompt, 60, temperature=0.8, seed=0)
-                sample.markdown("**Sample so far:** " + md(plain(written, limit=200)))  # literal text
-        chart.empty()  # the finished curve is drawn once, under the result
-    finally:
-        steps.close()  # leaves the best weights in place, in eval mode
-        state.trainer_slots().release()
-        if baby.history:
-            summary = baby.training_summary
-            timed_out = baby.history[-1].seconds >= LIMITS.max_train_seconds
-            label = f"your model ({summary['epochs']:g} epochs on {name}" + (
-                f", stopped at the {time_limit_text()} limit)" if timed_out else ")")
-            state.set_session_model(baby, label, "trained")
-            st.session_state["train_result"] = (label, summary)
+    holding, steps, ending = False, None, "stopped"
+    # Held until the model is stored: the session's next run waits for it (see state.session).
+    with session.training:
+        try:
+            # `holding` is set in the same statement that takes the slot: no Streamlit call between.
+            while not (holding := slots.acquire(timeout=0.5)):
+                status.info(waiting_message(), icon="⏳")
+            status.empty()
+            prompt = sample_prompt(baby, text)
+            steps = baby.train_iter(text, max_seconds=LIMITS.max_train_seconds, **settings)
+            last_draw, last_sample, draws = 0.0, 0.0, 0
+            for progress in steps:
+                now = time.perf_counter()
+                if now - last_draw < REFRESH_SECONDS and progress.val_loss is None:
+                    continue
+                last_draw = now
+                bar.progress(min(progress.epoch / epochs, 1.0), text=progress_text(progress, epochs))
+                draws += 1
+                chart.plotly_chart(history_figure(baby.history), key=f"train-curve-{draws}")
+                if now - last_sample > SAMPLE_SECONDS:
+                    last_sample = now
+                    written = baby.generate_text(prompt, 60, temperature=0.8, seed=0)
+                    sample.markdown("**Sample so far:** " + md(plain(written, limit=200)))  # literal text
+            ending, line = ending_text(baby.history, epochs) if baby.history else ("finished", "")
+            bar.progress(1.0, text=line)
+            chart.empty()  # the finished curve is drawn once, under the result
+        finally:
+            if steps is not None:
+                steps.close()  # leaves the best weights in place, in eval mode
+            if holding:
+                slots.release()
+            if baby.history:
+                keep_trained(session, baby, name, ending)
+
+
+def keep_trained(session: state.Session, baby: BabyLanguageModel, name: str, ending: str) -> None:
+    """Make the trained model this session's active model. No Streamlit calls: see run_training."""
+    summary = baby.training_summary
+    limit = f", stopped at the {time_limit_text()} limit" if ending == "time limit" else ""
+    label = f"your model ({plural(round(summary['epochs'], 1), 'epoch')} on {name}{limit})"
+    model = state.set_session_model(baby, label, "trained", into=session)
+    session.last_run = state.TrainRun(model.key, label, summary, ending)
+
+
+def show_result(session: state.Session) -> None:
+    """What the last run made, while it is still this session's model, and its download."""
+    run, own = session.last_run, session.own
+    if run is None or own is None or own.key != run.model_key:
+        return
+    best = run.summary.get("best_val_loss")
+    best = f" (best validation loss {best:.3f})" if best else ""
+    how = {"finished": "Done", "stopped early": "Done, stopped early because validation loss stopped improving",
+           "stopped": f"Stopped at epoch {run.summary['epochs']:.1f}",
+           "time limit": f"Stopped at this server's {time_limit_text()} limit"}[run.ending]
+    where = ("is now the active model on Generate" if session.use_own else
+             "is your session's model; the pretrained model is active (switch on the Model page)")
+    st.success(f"{how}: **{run.label}** {where}{best}. The pretrained model is still there on the Model "
+               "page.", icon="✅")
+    download_model(own)
+    if own.baby.history:
+        st.plotly_chart(history_figure(own.baby.history), key="train-curve-final")
 
 
 def time_limit_text() -> str:
@@ -165,8 +233,9 @@ def page() -> None:
     text, name = corpus_input()
     model_settings, train_settings = settings_input()
     start, stop = st.columns([1, 1])
-    go = start.button("Train ▶", type="primary", disabled=text is None, width="stretch")
-    stop.button("Stop ■", width="stretch", help="Ends training now and keeps the model so far.")
+    go = start.button("Train ▶", type="primary", disabled=text is None, width="stretch", key="start_training")
+    stop.button("Stop ■", width="stretch", help="Ends training now and keeps the model so far.",
+                key="stop_training")
     st.caption(f"On this server a run stops after at most {time_limit_text()} and keeps its best model "
                "so far (the host sets this with BABYLM_MAX_TRAIN_SECONDS).")
     if go and text is not None:
@@ -182,13 +251,4 @@ def page() -> None:
             st.error(refused, icon="⚠️")
             return
         run_training(baby, text, name, train_settings)
-    result = st.session_state.get("train_result")
-    if result:
-        label, summary = result
-        best = summary.get("best_val_loss")
-        st.success(f"Done: **{label}** is now the active model on Generate"
-                   + (f" (best validation loss {best:.3f})" if best else "") + ". "
-                   "The pretrained model is still there on the Model page.", icon="✅")
-        own = state.session_model()
-        if own is not None and own.baby.history:
-            st.plotly_chart(history_figure(own.baby.history), key="train-curve-final")
+    show_result(state.session())
