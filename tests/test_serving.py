@@ -22,8 +22,8 @@ import pytest
 
 from deploy.school import COOKIE, start_nginx, start_replica, stop_all, wait_healthy
 
-from test_browser import (CHROMIUM_ARGS, LOAD_MS, PLAYER, SHOTS, VIEWPORT, alert, chromium,  # noqa: F401
-                           free_port, full_page_screenshot, unavailable)
+from browser_support import (CHROMIUM_ARGS, LOAD_MS, PLAYER, SHOTS, VIEWPORT, alert, free_port,
+                             full_page_screenshot, unavailable)
 
 try:
     from playwright.sync_api import expect, sync_playwright
