@@ -1,0 +1,119 @@
+"""The Train and Model pages' words, headless (streamlit's AppTest): what a run that stopped
+early, an empty upload, one trainer or one epoch say, the shape line, and the download that
+comes with a model of one's own. The clicking journeys are in test_journeys.py."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from babylm import ModelConfig
+from babylm.app import model_page, train_page
+from test_app import PAGES, own_model, visit
+
+
+@pytest.fixture
+def app() -> AppTest:
+    return AppTest.from_string(PAGES, default_timeout=120).run()
+
+
+def set_slider(at: AppTest, label: str, value) -> None:
+    (widget,) = [s for s in [*at.slider, *at.select_slider] if s.label.startswith(label)]
+    widget.set_value(value).run()
+
+
+def tiny_settings(at: AppTest) -> None:
+    set_slider(at, "Embedding size", 4)
+    set_slider(at, "Hidden units per layer", 8)
+    set_slider(at, "LSTM layers", 1)
+
+
+# --- words ----------------------------------------------------------------------------------
+def test_shape_line_names_the_cell_and_a_dropout_after_every_layer(pretrained):
+    assert model_page.shape_line(pretrained.config, len(pretrained.vocab)) == (
+        "Embedding(32) → LSTM(128) → Dropout(0.2) → LSTM(128) → Dropout(0.2) → Dense(27) + softmax")
+    gru = ModelConfig(vocab_size=10, embedding_dim=8, hidden_size=16, num_layers=3, dropout=0.1, cell="gru")
+    assert model_page.shape_line(gru, 10) == ("Embedding(8) → GRU(16) → Dropout(0.1) → GRU(16) → Dropout(0.1) → "
+                                              "GRU(16) → Dropout(0.1) → Dense(10) + softmax")
+    rnn = ModelConfig(vocab_size=5, embedding_dim=4, hidden_size=8, num_layers=1, dropout=0.0, cell="rnn")
+    assert model_page.shape_line(rnn, 5) == "Embedding(4) → RNN(8) → Dense(5) + softmax"
+
+
+def test_one_of_a_thing_is_singular(monkeypatch):
+    assert train_page.plural(1, "epoch") == "1 epoch"
+    assert train_page.plural(2.5, "epoch") == "2.5 epochs"
+    monkeypatch.setattr(train_page.state, "MAX_TRAINERS", 1)
+    assert train_page.waiting_message().startswith("Waiting for a free trainer: 1 person is training on")
+    monkeypatch.setattr(train_page.state, "MAX_TRAINERS", 3)
+    assert train_page.waiting_message().startswith("Waiting for a free trainer: 3 people are training on")
+
+
+# --- the Train page -------------------------------------------------------------------------
+def test_an_empty_txt_upload_says_so(app):
+    visit(app, "train")
+    app.radio(key="corpus_source").set_value("upload").run()
+    app.file_uploader[0].set_value(("empty.txt", b"", "text/plain")).run()
+    assert not app.exception
+    assert "empty.txt is empty" in app.error[0].value
+    app.file_uploader[0].set_value(("blank.txt", b" \n\n ", "text/plain")).run()
+    assert "blank.txt is empty" in app.error[0].value
+    assert app.button(key="start_training").disabled
+
+
+def test_a_run_that_stops_early_fills_the_bar_and_says_why(app):
+    """Random letters: nothing to learn beyond their frequencies, so validation loss soon stops
+    improving and early stopping (patience 10) ends the run long before 300 epochs."""
+    rng = random.Random(0)
+    text = "".join(rng.choice("abcd\n") for _ in range(1500)) + "\n"
+    visit(app, "train")
+    app.radio(key="corpus_source").set_value("paste").run()
+    app.text_area(key="pasted_corpus").input(text).run()
+    tiny_settings(app)
+    set_slider(app, "Epochs", 300)
+    app.button(key="start_training").click().run()
+    assert not app.exception
+    (bar,) = app.get("progress")
+    assert bar.proto.value == 100
+    epochs = own_model(app).baby.training_summary["epochs"]
+    assert epochs < 300
+    assert bar.proto.text.startswith(f"Stopped early at epoch {epochs:.0f}: validation loss stopped improving")
+    assert "stopped early because validation loss stopped improving" in app.success[0].value
+    assert "is now the active model" in app.success[0].value
+
+
+def test_a_trained_model_comes_with_its_download_and_the_warning_that_a_reload_loses_it(app):
+    visit(app, "train")
+    app.radio(key="corpus_source").set_value("paste").run()
+    app.text_area(key="pasted_corpus").input("me want cookie\nme love mommy\n" * 20).run()
+    tiny_settings(app)
+    set_slider(app, "Epochs", 1)
+    app.button(key="start_training").click().run()
+    assert not app.exception
+    assert app.success[0].value.startswith("Done: **your model (1 epoch on pasted text)**")
+    (bar,) = app.get("progress")
+    assert bar.proto.value == 100 and bar.proto.text.startswith("Trained 1 epoch")
+    assert len(app.get("download_button")) == 1
+    assert any("Download it to keep it" in c.value for c in app.caption)
+    visit(app, "model")
+    assert len(app.get("download_button")) == 1
+    assert any("Download it to keep it" in c.value for c in app.caption)
+    app.radio[0].set_value("pretrained").run()  # the pretrained model needs no warning
+    assert not any("Download it to keep it" in c.value for c in app.caption)
+    visit(app, "train")  # and the Train page no longer calls it the active model
+    assert "the pretrained model is active" in app.success[0].value
+
+
+def test_train_settings_survive_a_visit_to_another_page(app):
+    visit(app, "train")
+    set_slider(app, "Epochs", 7)
+    set_slider(app, "Hidden units per layer", 32)
+    app.radio(key="corpus_source").set_value("paste").run()
+    app.text_area(key="pasted_corpus").input("me see doggy\n" * 30).run()
+    visit(app, "generate")
+    visit(app, "train")
+    assert app.slider[0].value == 7
+    assert [s.value for s in app.select_slider if s.label.startswith("Hidden")] == [32]
+    assert app.radio(key="corpus_source").value == "paste"
+    assert app.text_area(key="pasted_corpus").value == "me see doggy\n" * 30
