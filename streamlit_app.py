@@ -8,7 +8,7 @@ precomputed generation while torch loads in the background.
 
 import streamlit as st
 
-from babylm.app import generate_page, warm
+from babylm.app import generate_page, session, warm
 
 
 def train() -> None:
@@ -29,6 +29,9 @@ st.set_page_config(page_title="babylm · watch an LSTM remember", page_icon="�
 # Projector first: no empty band above the title, so the player fits a 1280x720 screen.
 st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 3.6rem; padding-bottom: 1rem; }"
         "[data-testid='stSidebarUserContent'] { padding-top: 0.5rem; }</style>")
+# A training run that the click which started this run interrupted stores its model first
+# (babylm/app/session.py), so that whichever page is drawn next already uses it.
+session.get()
 st.navigation(
     [
         st.Page(generate_page.page, title="Generate", icon="✍️", url_path="generate", default=True),

@@ -46,11 +46,6 @@ def heading(at: AppTest) -> str:
     return next(m.value for m in at.markdown if m.value.startswith("#"))
 
 
-def own_model(at: AppTest):
-    """The session's own model (babylm.app.state.Session.own), or None."""
-    return at.session_state["babylm"].own if "babylm" in at.session_state else None
-
-
 @pytest.fixture
 def app() -> AppTest:
     return AppTest.from_string(PAGES, default_timeout=60).run()
@@ -120,7 +115,7 @@ def test_a_tiny_training_run_becomes_the_sessions_model_and_leaves_pretrained_al
     app.button[0].click().run()  # Train
     assert not app.exception
     assert "your model" in app.success[0].value
-    assert own_model(app).source == "trained"
+    assert app.session_state["session_model"].source == "trained"
     visit(app, "generate")
     assert "your model" in app.caption[0].value
     # The session's model drives Generate; switching back gives the pretrained model's text again.
@@ -147,7 +142,7 @@ def test_uploading_a_bad_file_shows_an_error_and_keeps_the_model(app):
     app.button[0].click().run()  # Use this model
     assert not app.exception
     assert "Can't open broken.safetensors" in app.error[0].value
-    assert own_model(app) is None
+    assert "session_model" not in app.session_state
     assert "Pretrained" in app.subheader[0].value
 
 
@@ -160,7 +155,7 @@ def test_uploading_a_checkpoint_makes_it_the_active_model(app, tmp_path):
     app.run()
     app.button[0].click().run()
     assert not app.exception and not app.error
-    assert own_model(app).baby.config.hidden_size == 16
+    assert app.session_state["session_model"].baby.config.hidden_size == 16
     assert "tiny.safetensors" in app.subheader[0].value
     visit(app, "generate")
     assert "1 LSTM layers × 16 units" in app.caption[0].value
@@ -178,7 +173,7 @@ def test_keras_upload_needs_its_training_text(app):
     app.run()
     app.button[0].click().run()
     assert not app.exception and not app.error
-    assert own_model(app).source == "keras"
+    assert app.session_state["session_model"].source == "keras"
 
 
 # --- links and the precomputed first page ----------------------------------------------------

@@ -111,11 +111,11 @@ def test_the_generate_page_refuses_a_heavy_generation_and_recovers(heavy):
     from streamlit.testing.v1 import AppTest
 
     from babylm.app.generate_page import APP_MAX_UNIT_STEPS
-    from babylm.app.state import ActiveModel, Session, cache_key
+    from babylm.app.state import ActiveModel, cache_key
     from babylm.settings import GenerationSettings
 
     at = AppTest.from_string("from babylm.app import generate_page\ngenerate_page.page()\n", default_timeout=120)
-    at.session_state["babylm"] = Session(own=ActiveModel(heavy, "heavy model", "uploaded:" + cache_key(heavy), "uploaded"))
+    at.session_state["session_model"] = ActiveModel(heavy, "heavy model", "uploaded:" + cache_key(heavy), "uploaded")
     # Settings kept from a lighter model: far too heavy for this one.
     at.session_state["gen_settings"] = GenerationSettings(prompt=BABY_DATASET[:1500], length=400)
     at.run()

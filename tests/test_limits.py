@@ -73,7 +73,7 @@ def test_training_is_refused_when_the_budget_is_full(full_server):
     at.button[0].click().run()  # Train
     assert not at.exception
     assert "as many people's own models as its memory allows" in at.error[0].value
-    assert "babylm" not in at.session_state or at.session_state["babylm"].own is None
+    assert "session_model" not in at.session_state
 
 
 def test_an_upload_is_refused_when_the_budget_is_full_and_the_model_stays(full_server):
@@ -86,5 +86,4 @@ def test_an_upload_is_refused_when_the_budget_is_full_and_the_model_stays(full_s
     at.button[0].click().run()
     assert not at.exception
     assert "Can't open tiny.safetensors now" in at.error[0].value
-    assert "babylm" not in at.session_state or at.session_state["babylm"].own is None
-    assert "Pretrained" in at.subheader[0].value
+    assert "session_model" not in at.session_state and "Pretrained" in at.subheader[0].value

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from babylm import ModelConfig
 from babylm.app import model_page, train_page
-from test_app import PAGES, own_model, visit
+from test_app import PAGES, visit
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def test_a_run_that_stops_early_fills_the_bar_and_says_why(app):
     assert not app.exception
     (bar,) = app.get("progress")
     assert bar.proto.value == 100
-    epochs = own_model(app).baby.training_summary["epochs"]
+    epochs = app.session_state["session_model"].baby.training_summary["epochs"]
     assert epochs < 300
     assert bar.proto.text.startswith(f"Stopped early at epoch {epochs:.0f}: validation loss stopped improving")
     assert "stopped early because validation loss stopped improving" in app.success[0].value

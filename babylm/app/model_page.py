@@ -125,19 +125,18 @@ def upload_section() -> None:
 
 
 def choose(key: str) -> None:
-    state.session().use_own = st.session_state[key] == "session"
+    st.session_state["use_session_model"] = st.session_state[key] == "session"
 
 
 def page() -> None:
     st.title("Model")
-    session = state.session()
-    own = session.own
+    own = state.session_model()
     if own is not None:
         # Keyed by the model, so a new model of one's own is a new choice that starts on it; the
         # radio's value lives in session state (its identity never changes with the choice).
         key = f"active-model:{own.key}"
         if key not in st.session_state:
-            st.session_state[key] = "session" if session.use_own else "pretrained"
+            st.session_state[key] = "session" if state.active() is own else "pretrained"
         st.radio("Active model", ["session", "pretrained"], horizontal=True, key=key, on_change=choose,
                  args=(key,), format_func=lambda k: own.label if k == "session" else "pretrained baby-talk model")
     else:

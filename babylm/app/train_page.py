@@ -17,7 +17,7 @@ from babylm.data import MAX_CORPUS_CHARS, check_corpus
 from babylm.figures import loss_figure
 from babylm.safe_text import md, plain
 
-from . import session_budget, state
+from . import session, session_budget, state
 from .limits import LIMITS
 from .model_page import download_model
 
@@ -30,7 +30,7 @@ SOURCES = {"baby": "Baby talk (built in)", "paste": "Paste text", "upload": "Upl
 def corpus_input() -> tuple[str | None, str]:
     """The chosen corpus and a short name for it; None (with an error shown) if unusable."""
     source = st.radio("Corpus", list(SOURCES), format_func=SOURCES.get, horizontal=True,
-                      **state.kept("corpus_source", "baby"))
+                      **session.kept("corpus_source", "baby"))
     if source == "baby":
         lines = BABY_DATASET.count("\n")
         st.caption(f"{lines} lines of baby talk, {len(BABY_DATASET):,} characters: “me want cookie”, "
@@ -38,7 +38,7 @@ def corpus_input() -> tuple[str | None, str]:
         return BABY_DATASET, "baby talk"
     if source == "paste":
         text = st.text_area("Your text", height=160, placeholder="Paste a few hundred lines or more…",
-                            help=f"Up to {MAX_CORPUS_CHARS:,} characters.", **state.kept("pasted_corpus", ""))
+                            help=f"Up to {MAX_CORPUS_CHARS:,} characters.", **session.kept("pasted_corpus", ""))
         name = "pasted text"
     else:
         upload = st.file_uploader(f"A UTF-8 .txt file, up to {MAX_UPLOAD_MB} MB", type=["txt"],
@@ -77,21 +77,21 @@ def settings_input() -> tuple[dict, dict]:
     with left:
         st.markdown("**Training**")
         epochs = st.slider("Epochs (at most; stops early when validation stops improving)", 1, 300,
-                           **state.kept("train_epochs", d.epochs))
+                           **session.kept("train_epochs", d.epochs))
         lr = st.select_slider("Learning rate", [3e-4, 1e-3, 2e-3, 4e-3, 6e-3, 1e-2], format_func=lambda v: f"{v:g}",
-                              **state.kept("train_lr", d.learning_rate))
+                              **session.kept("train_lr", d.learning_rate))
         batch = st.select_slider("Batch size (parallel streams)", [1, 2, 4, 8, 16, 32, 64],
-                                 **state.kept("train_batch", d.batch_size))
+                                 **session.kept("train_batch", d.batch_size))
         chunk = st.select_slider("Chunk length (characters back-propagated through)",
-                                 [8, 16, 32, 64, 128, 256], **state.kept("train_chunk", d.chunk_length))
-        seed = st.number_input("Seed", 0, 2**31 - 1, **state.kept("train_seed", d.seed))
+                                 [8, 16, 32, 64, 128, 256], **session.kept("train_chunk", d.chunk_length))
+        seed = st.number_input("Seed", 0, 2**31 - 1, **session.kept("train_seed", d.seed))
     with right:
         st.markdown("**Model**")
-        embedding = st.select_slider("Embedding size", [4, 8, 16, 32, 64, 128], **state.kept("model_embedding", 32))
+        embedding = st.select_slider("Embedding size", [4, 8, 16, 32, 64, 128], **session.kept("model_embedding", 32))
         hidden = st.select_slider("Hidden units per layer", [8, 16, 32, 64, 128, 256, 512],
-                                  **state.kept("model_hidden", 128))
-        layers = st.slider("LSTM layers", 1, 3, **state.kept("model_layers", 2))
-        dropout = st.slider("Dropout", 0.0, 0.5, step=0.05, **state.kept("model_dropout", 0.2))
+                                  **session.kept("model_hidden", 128))
+        layers = st.slider("LSTM layers", 1, 3, **session.kept("model_layers", 2))
+        dropout = st.slider("Dropout", 0.0, 0.5, step=0.05, **session.kept("model_dropout", 0.2))
     model = dict(embedding_dim=embedding, hidden_size=hidden, num_layers=layers, dropout=float(dropout))
     train = dict(epochs=int(epochs), learning_rate=float(lr), batch_size=int(batch),
                  chunk_length=int(chunk), seed=int(seed))
@@ -146,13 +146,13 @@ def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict) 
     Streamlit ends a run it no longer wants by raising an exception from the next Streamlit call,
     and, once the session is gone, from every one after it. So the `finally` block below makes
     no Streamlit call at all: it stores the model into the session object fetched beforehand."""
-    session = state.session()  # fetched now: the `finally` below must make no Streamlit call
+    own = session.get()  # fetched now: the `finally` below must make no Streamlit call
     slots = state.trainer_slots()
     status, bar, chart, sample = st.empty(), st.empty(), st.empty(), st.empty()
     epochs = settings["epochs"]
     holding, steps, ending = False, None, "stopped"
-    # Held until the model is stored: the session's next run waits for it (see state.session).
-    with session.training:
+    # Held until the model is stored: the session's next run waits for it (see session.get).
+    with own.training:
         try:
             # `holding` is set in the same statement that takes the slot: no Streamlit call between.
             while not (holding := slots.acquire(timeout=0.5)):
@@ -182,21 +182,21 @@ def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict) 
             if holding:
                 slots.release()
             if baby.history:
-                keep_trained(session, baby, name, ending)
+                keep_trained(own, baby, name, ending)
 
 
-def keep_trained(session: state.Session, baby: BabyLanguageModel, name: str, ending: str) -> None:
-    """Make the trained model this session's active model. No Streamlit calls: see run_training."""
+def keep_trained(own: session.Session, baby: BabyLanguageModel, name: str, ending: str) -> None:
+    """Leave the trained model for session.get() to make active. No Streamlit calls: see run_training."""
     summary = baby.training_summary
     limit = f", stopped at the {time_limit_text()} limit" if ending == "time limit" else ""
     label = f"your model ({plural(round(summary['epochs'], 1), 'epoch')} on {name}{limit})"
-    model = state.set_session_model(baby, label, "trained", into=session)
-    session.last_run = state.TrainRun(model.key, label, summary, ending)
+    model = state.make_model(baby, label, "trained")
+    own.pending, own.last_run = model, session.TrainRun(model.key, label, summary, ending)
 
 
-def show_result(session: state.Session) -> None:
+def show_result() -> None:
     """What the last run made, while it is still this session's model, and its download."""
-    run, own = session.last_run, session.own
+    run, own = session.get().last_run, state.session_model()
     if run is None or own is None or own.key != run.model_key:
         return
     best = run.summary.get("best_val_loss")
@@ -204,7 +204,7 @@ def show_result(session: state.Session) -> None:
     how = {"finished": "Done", "stopped early": "Done, stopped early because validation loss stopped improving",
            "stopped": f"Stopped at epoch {run.summary['epochs']:.1f}",
            "time limit": f"Stopped at this server's {time_limit_text()} limit"}[run.ending]
-    where = ("is now the active model on Generate" if session.use_own else
+    where = ("is now the active model on Generate" if state.active() is own else
              "is your session's model; the pretrained model is active (switch on the Model page)")
     st.success(f"{how}: **{run.label}** {where}{best}. The pretrained model is still there on the Model "
                "page.", icon="✅")
@@ -251,4 +251,4 @@ def page() -> None:
             st.error(refused, icon="⚠️")
             return
         run_training(baby, text, name, train_settings)
-    show_result(state.session())
+    show_result()
