@@ -21,6 +21,8 @@ import pytest
 from PIL import Image
 
 from browser_support import LOAD_MS, PLAYER, SHOTS, Page, alert, expect, full_page_screenshot
+# Other test files once imported these from here; they live in browser_support.py now.
+from browser_support import CHROMIUM_ARGS, VIEWPORT, chromium, free_port, unavailable  # noqa: F401
 
 
 # --- fixtures (server, browser and page are in browser_support.py) ---------------------------

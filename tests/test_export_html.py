@@ -16,7 +16,7 @@ from babylm.cli import main
 from babylm.export_html import bundle
 from babylm.trace import trace_generation
 
-from test_browser import CHROMIUM_ARGS, SHOTS, chromium  # noqa: F401
+from browser_support import CHROMIUM_ARGS, SHOTS
 from test_export import SETTINGS, VOCAB, tiny
 from test_serving import in_own_thread
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import re
+from pathlib import Path
 
 import pytest
 import torch
 
 from babylm import BABY_DATASET, CharLSTM, ModelConfig, Vocab
 from babylm.checkpoint import to_bytes
-from browser_support import LOAD_MS, ROOT, SHOTS, alert, expect, session_page, start_server
+from browser_support import (LOAD_MS, ROOT, SHOTS, alert, expect, full_page_screenshot, session_page,
+                             start_server)
 
 TRAIN_MS = 90_000  # a short run on a busy 2-core machine
 SMALL = "me want cookie\nme love mommy\n" * 30  # trains in a second or two
@@ -173,3 +175,48 @@ def test_closing_a_waiting_tab_and_a_training_tab_leaves_the_slot_free(browser, 
     with session_page(browser, one_slot_server, SHOTS / "slot-race-third-session.png") as c:
         start_training(c, SMALL, epochs=1)
         expect(alert(c, "your model")).to_be_visible(timeout=TRAIN_MS)
+
+
+# --- a projector and a phone ----------------------------------------------------------------
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 720}, {"width": 390, "height": 844}],
+                         ids=["projector", "phone"])
+def test_train_and_model_pages_fit_a_projector_and_a_phone(browser, server, viewport, request):
+    """After a short run: nothing wider than the screen, and the result with its download in
+    reach. Screenshots: artifacts/screenshots/<test>-train.png and -model.png."""
+    shot = SHOTS / request.node.name.replace("[", "-").replace("]", "")
+    with session_page(browser, server, viewport=viewport) as page:
+        start_training(page, SMALL, epochs=2)
+        expect(alert(page, "your model")).to_be_visible(timeout=TRAIN_MS)
+        download = page.get_by_role("button", name="Download this model (.safetensors)")
+        download.scroll_into_view_if_needed()
+        expect(download).to_be_in_viewport()
+        assert fits_width(page), "the Train page is wider than the screen"
+        page.screenshot(path=f"{shot}-train-viewport.png")
+        full_page_screenshot(page, Path(f"{shot}-train.png"), viewport)
+        go_to(page, "Model")
+        expect_active(page, re.compile(r"Your model \(2 epochs on pasted text\)"))
+        expect(page.get_by_text("Parameters")).to_be_visible()
+        expect(page.get_by_text("Download it to keep it")).to_be_in_viewport()
+        assert fits_width(page), "the Model page is wider than the screen"
+        page.screenshot(path=f"{shot}-model-viewport.png")
+        full_page_screenshot(page, Path(f"{shot}-model.png"), viewport)
+
+
+def go_to(page, name: str) -> None:
+    """Open another page the way a person does (a reload would start a new session). On a phone
+    the page links are in the sidebar, behind its » button."""
+    link = page.get_by_role("link", name=name)
+    toggle = page.locator('[data-testid="stExpandSidebarButton"]')
+    if toggle.is_visible():
+        toggle.click()
+        link.click()
+        page.locator('[data-testid="stSidebarCollapseButton"] button').click()  # it stays open
+    else:
+        link.click()
+
+
+def fits_width(page) -> bool:
+    return page.evaluate("""() => {
+        const main = document.querySelector('[data-testid="stMain"]');
+        return main.scrollWidth <= window.innerWidth + 1
+            && document.documentElement.scrollWidth <= window.innerWidth + 1; }""")

@@ -53,6 +53,8 @@ def describe(model: state.ActiveModel) -> None:
     baby = model.baby
     c = baby.config
     st.subheader(model.label[:1].upper() + model.label[1:])
+    if model.source != "pretrained":  # first, since a reload loses it
+        download_model(model)
     cols = st.columns(4)
     cols[0].metric("Parameters", f"{baby.model.num_parameters():,}")
     cols[1].metric(f"{CELL_NAMES[c.cell]} layers × units", f"{c.num_layers} × {c.hidden_size}")
@@ -73,7 +75,8 @@ def describe(model: state.ActiveModel) -> None:
         epochs, losses = zip(*curve)
         fig = loss_figure([], [], epochs, losses, height=280)
         st.plotly_chart(fig, key="model-val-curve")
-    download_model(model)
+    if model.source == "pretrained":
+        download_model(model)
 
 
 def load_upload(upload, text: str, notices: list[str]) -> BabyLanguageModel:

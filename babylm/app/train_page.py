@@ -157,7 +157,8 @@ def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict) 
             # `holding` is set in the same statement that takes the slot: no Streamlit call between.
             while not (holding := slots.acquire(timeout=0.5)):
                 status.info(waiting_message(), icon="⏳")
-            status.empty()
+            status.caption("Stop, changing a setting or opening another page ends the run and keeps "
+                           "the model so far.")
             prompt = sample_prompt(baby, text)
             steps = baby.train_iter(text, max_seconds=LIMITS.max_train_seconds, **settings)
             last_draw, last_sample, draws = 0.0, 0.0, 0
@@ -175,6 +176,7 @@ def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict) 
                     sample.markdown("**Sample so far:** " + md(plain(written, limit=200)))  # literal text
             ending, line = ending_text(baby.history, epochs) if baby.history else ("finished", "")
             bar.progress(1.0, text=line)
+            status.empty()
             chart.empty()  # the finished curve is drawn once, under the result
         finally:
             if steps is not None:
