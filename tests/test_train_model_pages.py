@@ -9,7 +9,8 @@ import random
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from babylm import ModelConfig
+from babylm import BabyLanguageModel, ModelConfig
+from babylm.checkpoint import to_bytes
 from babylm.app import model_page, train_page
 from test_app import PAGES, visit
 
@@ -117,3 +118,23 @@ def test_train_settings_survive_a_visit_to_another_page(app):
     assert [s.value for s in app.select_slider if s.label.startswith("Hidden")] == [32]
     assert app.radio(key="corpus_source").value == "paste"
     assert app.text_area(key="pasted_corpus").value == "me see doggy\n" * 30
+
+
+# --- the Model page -------------------------------------------------------------------------
+def test_opening_the_same_model_again_after_switching_away_makes_it_active_again(app):
+    """Switch to pretrained, then press "Use this model" again on the same file: the radio and
+    the heading agree that the uploaded model is active (the radio used to stay on pretrained)."""
+    baby = BabyLanguageModel("me want cookie\nme love mommy\n" * 20, hidden_size=8, num_layers=1)
+    baby.build_model(seed=1)
+    visit(app, "model")
+    app.file_uploader[0].set_value(("tiny.safetensors", to_bytes(baby.model, baby.vocab, {}),
+                                    "application/octet-stream")).run()
+    app.button(key="use_upload").click().run()
+    assert app.radio[0].value == "session" and "Uploaded model (tiny.safetensors)" in app.subheader[0].value
+    for _ in range(2):
+        app.radio[0].set_value("pretrained").run()
+        assert "Pretrained" in app.subheader[0].value
+        app.button(key="use_upload").click().run()
+        assert not app.exception
+        assert app.radio[0].value == "session"
+        assert "Uploaded model (tiny.safetensors)" in app.subheader[0].value

@@ -135,9 +135,10 @@ def page() -> None:
     st.title("Model")
     own = state.session_model()
     if own is not None:
-        # Keyed by the model, so a new model of one's own is a new choice that starts on it; the
-        # radio's value lives in session state (its identity never changes with the choice).
-        key = f"active-model:{own.key}"
+        # Keyed by the model's serial, so a new (or reopened) model of one's own is a new choice
+        # that starts on it; the radio's value lives in session state, so its identity never
+        # changes with the choice.
+        key = f"active-model:{st.session_state.get('own_model_serial', 0)}"
         if key not in st.session_state:
             st.session_state[key] = "session" if state.active() is own else "pretrained"
         st.radio("Active model", ["session", "pretrained"], horizontal=True, key=key, on_change=choose,

@@ -54,9 +54,17 @@ def get() -> Session:
     if own.training.acquire(timeout=SETTLE_SECONDS):
         own.training.release()
     if own.pending is not None:
-        st.session_state["session_model"], st.session_state["use_session_model"] = own.pending, True
+        adopt(own.pending)
         own.pending = None
     return own
+
+
+def adopt(model) -> None:
+    """Make `model` (an ActiveModel) this session's own and active model. Each one gets a new
+    serial number, so widgets about it (the Model page's radio) start afresh even when a model
+    comes back with the same weights."""
+    st.session_state["session_model"], st.session_state["use_session_model"] = model, True
+    st.session_state["own_model_serial"] = st.session_state.get("own_model_serial", 0) + 1
 
 
 def kept(key: str, default) -> dict:

@@ -43,8 +43,7 @@ def set_session_model(baby: BabyLanguageModel, label: str, source: str) -> Activ
     """Make `baby` this session's model and the active one. The pretrained model is untouched."""
     model = make_model(baby, label, source)
     session.get()  # a training run's model, if one is just ending, first (this one replaces it)
-    st.session_state["session_model"] = model
-    st.session_state["use_session_model"] = True
+    session.adopt(model)
     return model
 
 
