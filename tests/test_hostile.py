@@ -206,3 +206,13 @@ def test_a_zip_of_a_hundred_thousand_members_is_refused_before_python_lists_them
         for k in range(2000):
             z.writestr(f"junk/{k}", b"")
     refused(buffer.getvalue(), "has 2,001 members or more; a model archive has a few")
+
+
+def test_missing_keras_fixtures_fail_under_ci_and_skip_elsewhere(monkeypatch, tmp_path):
+    monkeypatch.setattr(hf, "FIXTURES", tmp_path / "nowhere")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must have them"):
+        hf.keras_fixtures()
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception):
+        hf.keras_fixtures()
