@@ -138,3 +138,22 @@ def test_opening_the_same_model_again_after_switching_away_makes_it_active_again
         assert not app.exception
         assert app.radio[0].value == "session"
         assert "Uploaded model (tiny.safetensors)" in app.subheader[0].value
+
+
+def test_an_uploaded_corpus_survives_a_visit_to_another_page_until_it_is_removed(app):
+    visit(app, "train")
+    app.radio(key="corpus_source").set_value("upload").run()
+    corpus = "me want cookie\nme love mommy\n" * 20
+    app.file_uploader[0].set_value(("class.txt", corpus.encode(), "text/plain")).run()
+    assert any(f"{len(corpus):,} characters" in c.value for c in app.caption)
+    visit(app, "generate")
+    visit(app, "train")
+    assert not app.exception and not app.info
+    assert any("Using **class.txt**, uploaded earlier" in c.value for c in app.caption)
+    assert not app.button(key="start_training").disabled
+    other = "me see doggy\n" * 30
+    app.file_uploader[0].set_value(("other.txt", other.encode(), "text/plain")).run()  # changes their mind
+    assert any(f"{len(other):,} characters" in c.value for c in app.caption)
+    app.file_uploader[0].set_value(None).run()  # and removes it: nothing stands in for it
+    assert "Choose a text file to train on." in app.info[0].value
+    assert app.button(key="start_training").disabled

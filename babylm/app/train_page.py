@@ -41,24 +41,9 @@ def corpus_input() -> tuple[str | None, str]:
                             help=f"Up to {MAX_CORPUS_CHARS:,} characters.", **session.kept("pasted_corpus", ""))
         name = "pasted text"
     else:
-        upload = st.file_uploader(f"A UTF-8 .txt file, up to {MAX_UPLOAD_MB} MB", type=["txt"],
-                                  key="corpus_upload")
-        if upload is None:
-            st.info("Choose a text file to train on.")
+        text, name = uploaded_corpus()
+        if text is None:
             return None, ""
-        if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-            st.error(f"{md(plain(upload.name))} is {upload.size / 1e6:.1f} MB: the limit is {MAX_UPLOAD_MB} MB. "
-                     "Upload a shorter file.", icon="⚠️")
-            return None, ""
-        try:
-            text = upload.getvalue().decode("utf-8")
-        except UnicodeDecodeError:
-            st.error(f"{md(plain(upload.name))} is not UTF-8 text: save it as UTF-8 and upload it again.", icon="⚠️")
-            return None, ""
-        if not text.strip():
-            st.error(f"{md(plain(upload.name))} is empty: choose a file with some text in it.", icon="⚠️")
-            return None, ""
-        name = md(plain(upload.name))  # shown as Markdown in the model's label: made literal
     if not text:
         return None, ""
     try:
@@ -68,6 +53,42 @@ def corpus_input() -> tuple[str | None, str]:
         return None, ""
     st.caption(f"{len(text):,} characters, {len(set(text))} distinct.")
     return text, name
+
+
+def uploaded_corpus() -> tuple[str | None, str]:
+    """The uploaded .txt's text and name (None, with a message, if unusable). A good upload is
+    kept for this session: Streamlit empties the uploader whenever the page is not drawn, and a
+    teacher who looks at another page should not have to find the file again."""
+    own = session.get()
+    upload = st.file_uploader(f"A UTF-8 .txt file, up to {MAX_UPLOAD_MB} MB", type=["txt"],
+                              key="corpus_upload", on_change=_forget_upload)
+    if upload is None:
+        if "corpus_upload" in own.widgets:
+            text, name = own.widgets["corpus_upload"]
+            st.caption(f"Using **{name}**, uploaded earlier. Choose a file above to use another.")
+            return text, name
+        st.info("Choose a text file to train on.")
+        return None, ""
+    name = md(plain(upload.name))  # shown as Markdown in the model's label: made literal
+    if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
+        st.error(f"{name} is {upload.size / 1e6:.1f} MB: the limit is {MAX_UPLOAD_MB} MB. "
+                 "Upload a shorter file.", icon="⚠️")
+        return None, ""
+    try:
+        text = upload.getvalue().decode("utf-8")
+    except UnicodeDecodeError:
+        st.error(f"{name} is not UTF-8 text: save it as UTF-8 and upload it again.", icon="⚠️")
+        return None, ""
+    if not text.strip():
+        st.error(f"{name} is empty: choose a file with some text in it.", icon="⚠️")
+        return None, ""
+    own.widgets["corpus_upload"] = (text, name)
+    return text, name
+
+
+def _forget_upload() -> None:
+    """The person changed or removed the file: an earlier upload no longer stands in for it."""
+    session.get().widgets.pop("corpus_upload", None)
 
 
 def settings_input() -> tuple[dict, dict]:
