@@ -157,3 +157,13 @@ def test_an_uploaded_corpus_survives_a_visit_to_another_page_until_it_is_removed
     app.file_uploader[0].set_value(None).run()  # and removes it: nothing stands in for it
     assert "Choose a text file to train on." in app.info[0].value
     assert app.button(key="start_training").disabled
+
+
+def test_an_empty_text_for_a_keras_model_says_it_is_empty(app):
+    """Not "a Keras file has no vocabulary: also upload the text", when the text was uploaded."""
+    visit(app, "model")
+    app.file_uploader[0].set_value(("seed.keras", b"PK\x03\x04 not read yet", "application/octet-stream")).run()
+    app.file_uploader[1].set_value(("corpus.txt", b"\n", "text/plain")).run()
+    assert not app.exception
+    assert "corpus.txt is empty" in app.error[0].value
+    assert not [b for b in app.button if b.key == "use_upload"]

@@ -109,6 +109,10 @@ def upload_section() -> None:
                                      type=["txt"], key="keras_text")
         if text_file is not None:
             text = text_file.getvalue().decode("utf-8", errors="replace")
+            if not text.strip():
+                st.error(f"{md(plain(text_file.name))} is empty: choose the text the model was trained on.",
+                         icon="⚠️")
+                return
     if upload is None or not st.button("Use this model", type="primary", key="use_upload"):
         return
     notices: list[str] = []
