@@ -645,6 +645,7 @@ HOSTILE_NAME = "**evil**\u202egnp.safetensors"
 def test_a_hostile_vocabulary_and_file_name_show_literally(page, tmp_path, request):
     """Markdown shows as typed, U+202E shows as its code and reverses nothing (Model page, player)."""
     import torch
+    from playwright.sync_api import Error as PlaywrightError
 
     from babylm import CharLSTM, ModelConfig, Vocab
     from babylm.checkpoint import to_bytes
@@ -671,9 +672,17 @@ def test_a_hostile_vocabulary_and_file_name_show_literally(page, tmp_path, reque
     page.get_by_role("link", name="Generate").click()  # in-app navigation keeps the session
     player = page.frame_locator(PLAYER)
     expect(player.locator("#counter")).to_have_text(re.compile(r"step \d+ of \d+"), timeout=LOAD_MS)
-    player_frame(page).evaluate("() => window.babylmPlayer.player.pause()")
-    for _ in range(6):  # to step 7, the prompt's last character
-        player.locator("#step").click()
+    # To step 7 (the prompt's last character) through the player's own store; again if a late
+    # rerun of the page (the first Generate after an upload) reloads the player meanwhile.
+    for _ in range(30):
+        try:
+            player_frame(page).evaluate("() => { const S = window.babylmPlayer; if (!S || !S.trace) return; "
+                                        "if (S.player) S.player.pause(); S.store.set({t: 6}); }")
+        except PlaywrightError:  # the frame was being replaced by a rerun: try again
+            pass
+        page.wait_for_timeout(500)
+        if (player.locator("#counter").text_content() or "").startswith("step 7 of"):
+            break
     expect_step(player, 7)
     expect(player.locator("#text")).to_contain_text("ab<`*U+202E␣")  # the prompt, read in order
     frame = page.locator(PLAYER).element_handle().content_frame()
