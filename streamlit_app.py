@@ -25,6 +25,13 @@ def model() -> None:
     model_page.page()
 
 
+def memory() -> None:
+    warm.torch_ready()
+    from babylm.app import memory_page
+
+    memory_page.page()
+
+
 st.set_page_config(page_title="babylm · watch an LSTM remember", page_icon="🍼", layout="wide")
 # Projector first: no empty band above the title, so the player fits a 1280x720 screen.
 st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 3.6rem; padding-bottom: 1rem; }"
@@ -37,6 +44,7 @@ st.navigation(
         st.Page(generate_page.page, title="Generate", icon="✍️", url_path="generate", default=True),
         st.Page(train, title="Train", icon="🏋️", url_path="train"),
         st.Page(model, title="Model", icon="🧠", url_path="model"),
+        st.Page(memory, title="Memory", icon="🐘", url_path="memory"),
     ],
     position="top",
 ).run()

@@ -88,3 +88,20 @@ def memory_reach(baby, distances=DISTANCES, mode: str = "stateful", n: int = DEF
                          f"{''.join(missing)!r}; use a memory model (e.g. pretrained('memory-lstm'))")
     return np.array([probe_probs(model, make_probes(vocab, d, n, seed), mode).mean()
                      for d in check_distances(distances)], dtype=np.float64)
+
+
+# --- the Memory page's curves ---------------------------------------------------------------
+# Shipped model names by the label people see; the window curve is the LSTM's, re-reading 15.
+CURVE_MODELS = {"LSTM": "memory-lstm", "GRU": "memory-gru", "Simple RNN": "memory-rnn"}
+WINDOW_LABEL = "LSTM, 15-char window"
+# Close together near the seed's window (the animal leaves it at 8 characters), then every 10.
+CURVE_DISTANCES = (0, 3, 4, 5, 6, 7, 8, 10, 12, 15, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120)
+
+
+def reach_curves(models: dict, distances=CURVE_DISTANCES, n: int = DEFAULT_N) -> dict[str, list[float]]:
+    """{label: reach per distance} for {label: model} (labels of CURVE_MODELS), plus the LSTM
+    in the seed's window mode under WINDOW_LABEL."""
+    curves = {label: memory_reach(baby, distances, n=n).tolist() for label, baby in models.items()}
+    if "LSTM" in models:
+        curves[WINDOW_LABEL] = memory_reach(models["LSTM"], distances, mode="window", n=n).tolist()
+    return curves

@@ -46,7 +46,8 @@ FILLER_WORDS = (
 )
 FRAME_WORDS = ("me", "see", "it", "say")
 MAX_DISTANCE = 120  # the longest filler in the shipped game; measurements go to 100
-LINES = 4000
+SHORT_DISTANCE = 20  # half the lines are this short at most: they teach the animal-sound link first
+LINES = 6000
 
 
 def _forbidden() -> tuple[str, ...]:
@@ -102,12 +103,16 @@ def possible_distances(max_distance: int) -> list[int]:
 
 
 def game_text(lines: int = LINES, max_distance: int = MAX_DISTANCE, seed: int = 0) -> str:
-    """`lines` game lines, each ending in a line break; animal and distance uniform, independent."""
+    """`lines` game lines, each ending in a line break. The animal is uniform; the distance,
+    drawn independently of it, is uniform on 0..SHORT_DISTANCE for half the lines and on
+    0..max_distance for the other half. Short lines let a model find the animal-sound link at
+    all (with distances uniform on 0..120 none of the three cells had found it after 900 steps);
+    long ones reward remembering it."""
     rng = random.Random(seed)
-    distances = possible_distances(max_distance)
+    short, every = possible_distances(min(SHORT_DISTANCE, max_distance)), possible_distances(max_distance)
     animals = list(ANIMALS)
-    return "".join(line(rng.choice(animals), filler(rng, rng.choice(distances))) + "\n"
-                   for _ in range(lines))
+    return "".join(line(rng.choice(animals), filler(rng, rng.choice(short if rng.random() < 0.5 else every)))
+                   + "\n" for _ in range(lines))
 
 
 def probe_lines(distance: int, n: int, seed: int = 1_000_003) -> list[tuple[str, str]]:

@@ -15,7 +15,9 @@ README and bench/results/memory.json is measured afterwards on a different held-
 default seed of `memory_reach`), so the selection does not flatter it.
 
 Writes assets/memory-{lstm,gru,rnn}.safetensors (each with its training time in the checkpoint's
-training summary) and bench/results/memory.json. The machine is shared, so times are wall clock
+training summary), bench/results/memory.json, and assets/memory_reach.json: the Memory page's
+curves, precomputed so a class's first visit does not wait for them (the page checks they belong
+to the weights it serves, by their SHA-256, and measures them itself otherwise). The machine is shared, so times are wall clock
 under whatever else was running; the log says so.
 """
 
@@ -36,7 +38,9 @@ sys.path.insert(0, str(ROOT))
 
 from babylm import BabyLanguageModel  # noqa: E402
 from babylm.data import read_text  # noqa: E402
-from babylm.memory import DISTANCES, memory_reach  # noqa: E402
+from babylm.checkpoint import weights_digest  # noqa: E402
+from babylm.memory import (CURVE_DISTANCES, CURVE_MODELS, DEFAULT_N, DISTANCES,  # noqa: E402
+                           memory_reach, reach_curves)
 
 GAME = ROOT / "assets" / "memory_game.txt"
 SELECT_DISTANCES = tuple(range(0, 101, 10))
@@ -83,11 +87,27 @@ def train_one(cell: str, text: str, epochs: int, log) -> tuple[BabyLanguageModel
     return baby, record
 
 
+def write_curves(folder: Path, out: Path) -> None:
+    """The Memory page's curves for the models in `folder`, with each model's weight digest so
+    the page can tell they belong to the models it serves (else it measures them itself)."""
+    models = {label: BabyLanguageModel.load(folder / f"{name}.safetensors") for label, name in CURVE_MODELS.items()}
+    data = {
+        "distances": list(CURVE_DISTANCES),
+        "n": DEFAULT_N,
+        "curves": {k: [round(v, 5) for v in vals] for k, vals in reach_curves(models).items()},
+        "weights": {label: weights_digest(baby.model.state_dict()) for label, baby in models.items()},
+    }
+    out.write_text(json.dumps(data, indent=1) + "\n")
+    print(f"wrote {out}", flush=True)
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--cells", default="lstm,gru,rnn")
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--curves-only", action="store_true",
+                   help="only measure the models already in --out for the Memory page")
     p.add_argument("--out", default=str(ROOT / "assets"))
     p.add_argument("--results", default=str(ROOT / "bench" / "results" / "memory.json"))
     args = p.parse_args(argv)
@@ -100,7 +120,8 @@ def main(argv=None) -> None:
         print(msg, flush=True)
 
     results_path = Path(args.results)
-    for cell in args.cells.split(","):
+    cells = [] if args.curves_only else args.cells.split(",")
+    for cell in cells:
         baby, record = train_one(cell, text, args.epochs, log)
         baby.save(Path(args.out) / f"memory-{cell}.safetensors")
         record["reach"] = dict(zip(map(str, DISTANCES), np.round(memory_reach(baby), 4).tolist()))
@@ -113,7 +134,10 @@ def main(argv=None) -> None:
         results = json.loads(results_path.read_text()) if results_path.exists() else {}
         results[cell] = record
         results_path.write_text(json.dumps(results, indent=1) + "\n")
+    if all((Path(args.out) / f"{name}.safetensors").is_file() for name in CURVE_MODELS.values()):
+        write_curves(Path(args.out), Path(args.out) / "memory_reach.json")
 
 
 if __name__ == "__main__":
     main()
+

@@ -704,3 +704,59 @@ def test_the_form_keeps_its_settings_after_a_visit_to_another_page(page):
     page.get_by_role("button", name="Generate ▶").click()
     expect(page.frame_locator(PLAYER).locator("#counter")).to_have_text(re.compile(r"of 65$"), timeout=LOAD_MS)
     expect(page.get_by_text("Can't generate")).to_have_count(0)
+
+
+# --- the Memory page ------------------------------------------------------------------------
+MEMORY_LABELS = ("LSTM", "GRU", "Simple RNN", "LSTM, 15-char window")
+
+
+def open_memory(page):
+    page.goto("/memory")
+    chart = page.locator(".js-plotly-plot").first
+    expect(chart).to_be_visible(timeout=LOAD_MS)
+    expect(chart.locator(".scatterlayer .trace")).to_have_count(len(MEMORY_LABELS), timeout=LOAD_MS)
+    return chart
+
+
+def test_memory_page_draws_one_curve_per_model(page):
+    chart = open_memory(page)
+    legend = chart.locator(".legendtext").all_text_contents()
+    assert legend == list(MEMORY_LABELS)
+    # Every curve has a point at each distance, and the plotted numbers are probabilities.
+    points = page.evaluate("""() => {
+        const gd = document.querySelector('.js-plotly-plot');
+        return gd.data.map(t => [t.name, t.x.length, Math.min(...t.y), Math.max(...t.y)]); }""")
+    assert [p[0] for p in points] == list(MEMORY_LABELS)
+    assert len({p[1] for p in points}) == 1 and points[0][1] >= 15
+    assert all(0 <= p[2] <= p[3] <= 1 for p in points)
+    expect(page.get_by_text("Training time of each model")).to_be_visible()
+
+
+def test_try_one_line_follows_the_animal_and_distance_and_survives_a_reload(page):
+    open_memory(page)
+    prompt = page.locator(".st-key-memory_try code")
+    expect(prompt.first).to_contain_text("me see kitty")
+    page.get_by_text("doggy", exact=True).click()
+    expect(prompt.first).to_contain_text("me see doggy")
+    expect(page.get_by_text("the right sound is woof")).to_be_visible()
+    page.get_by_text("piggy", exact=True).click()  # changes their mind
+    expect(prompt.first).to_contain_text("me see piggy")
+    expect(page.get_by_text("the right sound is oink")).to_be_visible()
+    page.reload()
+    open_memory(page)
+    expect(page.locator(".st-key-memory_try code").first).to_contain_text("me see kitty")
+
+
+def test_memory_page_on_a_phone(browser, server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=server)
+    try:
+        phone = context.new_page()
+        open_memory(phone)
+        width = phone.evaluate("() => document.querySelector('.js-plotly-plot').getBoundingClientRect().width")
+        assert width <= 390
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        height = phone.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+        phone.set_viewport_size({"width": 390, "height": min(max(height, 844), 8000)})
+        phone.screenshot(path=str(SHOTS / "memory_phone.png"))
+    finally:
+        context.close()

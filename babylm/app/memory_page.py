@@ -1,0 +1,125 @@
+"""Memory: why an LSTM. Three cells race on the memory game, measured, with the seed's window.
+
+The curves are each shipped memory model's own memory reach (`babylm.memory.reach_curves`),
+precomputed by `make memory-models` into assets/memory_reach.json. The page uses that file only
+if the SHA-256 of each model's weights it holds matches the weights served; otherwise it measures
+them itself, once per server (cached). "Try one line" asks the models about one line live.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+import streamlit as st
+
+from babylm import BabyLanguageModel
+from babylm.checkpoint import weights_digest
+from babylm.data import ASSETS
+from babylm.memory import CURVE_DISTANCES, CURVE_MODELS, WINDOW_LABEL, reach_curves
+from babylm.memory_figure import reach_figure, sounds_figure
+from babylm.memory_game import ANIMALS, MAX_DISTANCE, filler, line
+
+PRECOMPUTED = ASSETS / "memory_reach.json"
+
+
+@st.cache_resource(show_spinner="Loading the memory-game models…")
+def memory_models() -> dict[str, BabyLanguageModel]:
+    return {label: BabyLanguageModel.pretrained(name) for label, name in CURVE_MODELS.items()}
+
+
+@st.cache_data(show_spinner="Measuring how far back each model remembers (once per server)…")
+def curves() -> tuple[list[int], dict[str, list[float]]]:
+    """(distances, {label: reach per distance}): the precomputed file when it was measured on
+    exactly these weights, else measured now."""
+    models = memory_models()
+    digests = {label: weights_digest(baby.model.state_dict()) for label, baby in models.items()}
+    try:
+        data = json.loads(PRECOMPUTED.read_text())
+        if data["weights"] == digests:
+            return data["distances"], data["curves"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return list(CURVE_DISTANCES), reach_curves(models)
+
+
+INTRO = """
+The seed says it in one line: *"Simple RNNs forget long-term patterns. LSTM has special memory
+cells that can remember for a long time."* Here is that claim, measured.
+
+**The memory game.** Each model read thousands of lines like
+`me see kitty more nap all gone it say meow`. A kitty says meow, a doggy woof, a ducky quack, a
+piggy oink. The words in between are random, so **the only way to know the sound is to remember
+the animal**, across however many characters of filler came between.
+
+**How to read the chart.** Each point asks a model about 200 new lines (never seen in training)
+with the animal that many characters back, and shows how sure it is of the right sound, on
+average. 100% means it remembers; 25% means it forgot and is guessing among the four sounds.
+"""
+
+WHY = """
+**Why they differ.** All three have the same size: 2 layers of 128 units, trained the same way
+for the same time.
+
+* A **simple RNN** rewrites its whole memory at every character: `h = tanh(W·x + U·h)`. The
+  animal's trace is multiplied and squashed again at every step, so after a few words it has
+  washed out: *remember, remember, forget!* in the seed's sketch.
+* An **LSTM** keeps a separate memory, the cell state `c`, that is only changed through gates:
+  `c = f·c + i·g`. Where the forget gate `f` stays near 1, the animal stays in `c` untouched, as
+  long as needed: *still remember!*
+* A **GRU** is a lighter gated cell: its update gate `z` decides how much of the old memory to
+  keep, `h = (1 − z)·n + z·h`, so it can hold on too.
+* The **seed's 15-character window** re-reads only the last 15 characters from a blank memory
+  at every step. Once the animal is outside them (8 characters of filler, since "it say " takes
+  7), no cell can know it, LSTM or not: memory you throw away cannot help.
+"""
+
+
+def try_one_line(models: dict[str, BabyLanguageModel]) -> None:
+    st.subheader("Try one line")
+    left, right = st.container(key="memory_try").columns([1, 2])
+    with left:
+        animal = st.radio("Animal", list(ANIMALS), horizontal=True, key="memory_animal")
+        distance = st.slider("Filler (characters between the animal and “it say”)", 0, MAX_DISTANCE, 40,
+                             key="memory_distance")
+        if distance in (1, 2):
+            distance = 3  # no baby word is shorter than 2 letters plus its space
+        seed = st.number_input("Filler words (seed)", 0, 9999, 1, key="memory_seed",
+                               help="A different seed picks different words of the same length.")
+    text = line(animal, filler(random.Random(int(seed) + 7919 * distance), distance))
+    prompt = text[: -len(ANIMALS[animal])]
+    sounds = {ANIMALS[a][0]: ANIMALS[a] for a in ANIMALS}  # first letter -> sound
+    probs = {}
+    asks = [(label, baby, "stateful") for label, baby in models.items()]
+    asks.append((WINDOW_LABEL, models["LSTM"], "window"))
+    for label, baby, mode in asks:
+        next_char = baby.next_char_probs("\n" + prompt, mode=mode)
+        probs[label] = {s: next_char[c] for c, s in sounds.items()}
+    with right:
+        st.markdown(f"`{prompt}` **?**  \nThe animal is **{distance}** characters before “it say”; "
+                    f"the right sound is **{ANIMALS[animal]}**.")
+        st.plotly_chart(sounds_figure(probs, ANIMALS[animal]), key="memory-line",
+                        config={"displayModeBar": False})
+        st.caption("Each model's probability for the first letter of each sound, right after “it say ”: "
+                   "the right sound in colour.")
+
+
+def page() -> None:
+    st.title("Why an LSTM? The memory game")
+    try:
+        models = memory_models()
+    except ValueError as err:
+        st.error(f"The memory-game models are missing: {err}. Rebuild them with `make memory-models`.",
+                 icon="⚠️")
+        return
+    st.markdown(INTRO)
+    distances, reach = curves()
+    st.plotly_chart(reach_figure(distances, {k: np.array(v) for k, v in reach.items()}),
+                    key="memory-reach", config={"displayModeBar": False})
+    times = " · ".join(f"{label} {baby.training_summary.get('seconds', 0) / 60:.1f} min"
+                       for label, baby in models.items())
+    st.caption(f"Training time of each model on this project's shared 2-core machine: {times}. "
+               "Rebuild them with `make memory-models`.")
+    st.markdown(WHY)
+    try_one_line(models)

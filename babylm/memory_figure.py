@@ -1,0 +1,76 @@
+"""The memory-reach figure: NumPy in, Plotly out (no streamlit, no torch).
+
+One line per model: the mean probability of the right sound against how many characters back the
+animal was (`babylm.memory.memory_reach`), with the 0.25 of a model that forgot drawn as a
+dashed floor and the seed's 15-character window shaded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .figures import FONT
+from .memory_game import ASK
+
+# One colour per curve, kept in every view of the Memory page.
+COLORS = {"LSTM": "#e8590c", "GRU": "#1c7ed6", "Simple RNN": "#7048e8", "LSTM, 15-char window": "#868e96"}
+CHANCE = 0.25  # four animals: a model that knows a sound comes but not which
+
+
+def reach_figure(distances, curves: dict[str, np.ndarray], window: int | None = 15,
+                 height: int = 420) -> go.Figure:
+    """distances (D,) and {label: reach (D,)} -> one line per label."""
+    distances = np.asarray(distances)
+    fig = go.Figure()
+    if window:
+        # Up to here some of the animal's letters are still among the characters the seed re-reads:
+        # the window ends with "it say " (7 characters), so 8 are left for filler and animal.
+        edge = max(window - len(ASK), 0)
+        fig.add_vrect(x0=-2, x1=edge, fillcolor="#f1f3f5", line_width=0, layer="below",
+                      annotation_text="the animal is inside<br>the seed's window",
+                      annotation_position="top left", annotation_font_size=12)
+    fig.add_hline(y=CHANCE, line_dash="dash", line_color="#adb5bd",
+                  annotation_text="forgot: 1 in 4", annotation_position="bottom right")
+    for label, reach in curves.items():
+        reach = np.asarray(reach, dtype=float)
+        if reach.shape != distances.shape:
+            raise ValueError(f"{label}: {reach.shape[0]} values for {distances.shape[0]} distances")
+        dash = "dot" if "window" in label else "solid"
+        fig.add_trace(go.Scatter(
+            x=distances.tolist(), y=reach.round(4).tolist(), name=label, mode="lines+markers",
+            line=dict(color=COLORS.get(label), width=3, dash=dash), marker=dict(size=7),
+            hovertemplate=f"{label}<br>animal %{{x}} characters back<br>right sound %{{y:.0%}}<extra></extra>",
+        ))
+    fig.update_layout(
+        height=height, font=FONT, margin=dict(l=70, r=10, t=20, b=60), paper_bgcolor="white",
+        plot_bgcolor="white", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+        hovermode="x unified",
+    )
+    fig.update_xaxes(title="how far back the animal was (characters of filler)", showgrid=True,
+                     gridcolor="#eee", range=[-2, float(distances.max()) + 2])
+    fig.update_yaxes(title="probability of the right sound", range=[0, 1.04], tickformat=".0%",
+                     showgrid=True, gridcolor="#eee")
+    return fig
+
+
+def sounds_figure(probs: dict[str, dict[str, float]], right: str, height: int = 300) -> go.Figure:
+    """{model label: {sound: probability of its first letter}} -> grouped bars, one group per
+    model, the right sound in the model's colour and the three wrong ones grey."""
+    fig = go.Figure()
+    labels = list(probs)
+    sounds = list(next(iter(probs.values()))) if probs else []
+    for sound in sounds:
+        ys = [probs[label][sound] for label in labels]
+        fig.add_trace(go.Bar(
+            x=labels, y=ys, name=sound, text=[f"{sound}<br>{y:.0%}" for y in ys], textposition="outside",
+            marker=dict(color=[COLORS.get(label, "#e8590c") if sound == right else "#dee2e6" for label in labels]),
+            hovertemplate=f"%{{x}}: {sound} %{{y:.1%}}<extra></extra>", cliponaxis=False,
+        ))
+    fig.update_layout(
+        barmode="group", height=height, font=FONT, showlegend=False, paper_bgcolor="white",
+        plot_bgcolor="white", margin=dict(l=50, r=10, t=30, b=40), bargap=0.25,
+        uniformtext=dict(minsize=12, mode="show"),
+    )
+    fig.update_yaxes(range=[0, 1.15], tickformat=".0%", showgrid=True, gridcolor="#eee", title=None)
+    return fig
