@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .memory_game import ALPHABET, ANIMALS, probe_lines
+from .memory_game import ALPHABET, ANIMALS, line, probe_lines
 
 DISTANCES = (0, 10, 20, 40, 60, 80, 100)
 DEFAULT_N = 200  # lines per distance: 50 per animal; the mean's standard error is then <= 0.035
@@ -105,3 +105,29 @@ def reach_curves(models: dict, distances=CURVE_DISTANCES, n: int = DEFAULT_N) ->
     if "LSTM" in models:
         curves[WINDOW_LABEL] = memory_reach(models["LSTM"], distances, mode="window", n=n).tolist()
     return curves
+
+
+# --- how much of the animal is still in the state, character by character ---------------------
+@torch.no_grad()
+def animal_spread(model, vocab, filler_text: str) -> tuple[str, np.ndarray]:
+    """Read the same line, up to "it say ", with each of the four animals (same filler) and
+    measure, after every character, how different the recurrent state is depending on the
+    animal: the standard deviation across the four animals, averaged over every unit of every
+    layer of the state (h, and c for an LSTM). Returns (the kitty line as read, spread (T,)): at
+    the last step the model has read "it say " and must name the sound.
+
+    Before the animal the four lines are the same, so the spread is 0; right after it, the state
+    holds the animal; how much is left at "it say " is what the cell can still use. Its scale is
+    each cell's own (c is unbounded, h is in [-1, 1]): compare shapes, not heights."""
+    lines = ["\n" + line(animal, filler_text)[: -len(ANIMALS[animal])] for animal in ANIMALS]  # same lengths
+    ids = torch.tensor([vocab.encode(text) for text in lines])  # (A, T)
+    was_training = model.training
+    model.eval()
+    state = model.initial_state(len(lines))
+    spread = []
+    for t in range(ids.size(1)):
+        _, state, _ = model.step(ids[:, t], state)
+        every = torch.cat([s.permute(1, 0, 2).reshape(len(lines), -1) for s in state], dim=1)  # (A, N)
+        spread.append(every.std(dim=0, unbiased=False).mean().item())
+    model.train(was_training)
+    return lines[0], np.array(spread)

@@ -15,6 +15,7 @@ from .memory_game import ASK
 
 # One colour per curve, kept in every view of the Memory page.
 COLORS = {"LSTM": "#e8590c", "GRU": "#1c7ed6", "Simple RNN": "#7048e8", "LSTM, 15-char window": "#868e96"}
+VISIBLE_CHAR = {" ": "␣", "\n": "⏎"}
 CHANCE = 0.25  # four animals: a model that knows a sound comes but not which
 
 
@@ -73,4 +74,37 @@ def sounds_figure(probs: dict[str, dict[str, float]], right: str, height: int = 
         uniformtext=dict(minsize=12, mode="show"),
     )
     fig.update_yaxes(range=[0, 1.15], tickformat=".0%", showgrid=True, gridcolor="#eee", title=None)
+    return fig
+
+
+def spread_figure(text: str, spreads: dict[str, np.ndarray], height: int = 340) -> go.Figure:
+    """How much the state still depends on the animal after each character of `text`, one line
+    per model, each divided by its own peak (cells keep their state on different scales)."""
+    fig = go.Figure()
+    x = list(range(1, len(text) + 1))
+    ticks = [VISIBLE_CHAR.get(ch, ch) for ch in text]
+    for label, spread in spreads.items():
+        spread = np.asarray(spread, dtype=float)
+        if spread.shape != (len(text),):
+            raise ValueError(f"{label}: {spread.shape} values for {len(text)} characters")
+        peak = spread.max() or 1.0
+        fig.add_trace(go.Scatter(
+            x=x, y=(spread / peak).round(4).tolist(), name=label, mode="lines",
+            line=dict(color=COLORS.get(label), width=3), customdata=ticks,
+            hovertemplate=f"{label}<br>after “%{{customdata}}”: %{{y:.0%}} of its peak<extra></extra>",
+        ))
+    animal_end = text.index(" ", len("\nme see ")) if text.startswith("\nme see ") else None
+    if animal_end is not None:
+        fig.add_vline(x=animal_end, line_dash="dot", line_color="#adb5bd",
+                      annotation_text="animal read", annotation_position="top right")
+    fig.update_layout(
+        height=height, font=FONT, margin=dict(l=70, r=10, t=30, b=60), paper_bgcolor="white",
+        plot_bgcolor="white", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+        hovermode="x unified",
+    )
+    step = max(1, len(text) // 40)
+    fig.update_xaxes(title="characters read", tickmode="array", tickvals=x[::step], ticktext=ticks[::step],
+                     tickfont=dict(family="DejaVu Sans Mono, Menlo, monospace", size=13), showgrid=False)
+    fig.update_yaxes(title="how much the memory<br>depends on the animal", range=[0, 1.05],
+                     tickformat=".0%", showgrid=True, gridcolor="#eee")
     return fig

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from babylm import BabyLanguageModel, CharRNN, ModelConfig, Vocab
-from babylm.memory import memory_reach
+from babylm.memory import animal_spread, memory_reach
 from babylm.memory_game import ALPHABET, ANIMALS, probe_lines
 from babylm.model import CELLS
 
@@ -82,3 +82,22 @@ def test_a_model_that_never_saw_the_game_is_told_so():
     model = CharRNN(ModelConfig(vocab_size=len(vocab), embedding_dim=4, hidden_size=8)).eval()
     with pytest.raises(ValueError, match="not trained on the memory game"):
         memory_reach(BabyLanguageModel.from_parts(model, vocab), [0], n=4)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_animal_spread_equals_four_separate_traces(cell):
+    """The batched spread against four one-line traces (trace_text steps one sequence at a time)."""
+    from babylm.trace import trace_text
+
+    baby = tiny(cell, seed=2)
+    text, spread = animal_spread(baby.model, baby.vocab, "nap all ")
+    assert text == "\nme see kitty nap all it say "
+    names = ("h", "c") if cell == "lstm" else ("h",)
+    states = []
+    for animal in ANIMALS:
+        trace = trace_text(baby.model, baby.vocab, text.replace("kitty", animal) + ANIMALS[animal][0])
+        states.append(np.concatenate([trace.internals[n].reshape(len(trace), -1) for n in names], axis=1))
+    expected = np.stack(states).std(axis=0).mean(axis=1)  # (T,)
+    np.testing.assert_allclose(spread, expected, atol=1e-5)
+    before = len("\nme see ") + 0  # until the animal's first letter differs, the lines are the same
+    assert np.all(spread[:before - 1] == 0) and spread[before + 4] > 0

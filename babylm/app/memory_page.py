@@ -17,8 +17,8 @@ import streamlit as st
 from babylm import BabyLanguageModel
 from babylm.checkpoint import weights_digest
 from babylm.data import ASSETS
-from babylm.memory import CURVE_DISTANCES, CURVE_MODELS, WINDOW_LABEL, reach_curves
-from babylm.memory_figure import reach_figure, sounds_figure
+from babylm.memory import CURVE_DISTANCES, CURVE_MODELS, WINDOW_LABEL, animal_spread, reach_curves
+from babylm.memory_figure import reach_figure, sounds_figure, spread_figure
 from babylm.memory_game import ANIMALS, MAX_DISTANCE, filler, line
 
 PRECOMPUTED = ASSETS / "memory_reach.json"
@@ -76,6 +76,11 @@ for the same time.
 """
 
 
+def prompt_of(filler_text: str) -> str:
+    """The kitty line up to "it say ", as animal_spread reads it."""
+    return "\n" + line("kitty", filler_text)[: -len(ANIMALS["kitty"])]
+
+
 def try_one_line(models: dict[str, BabyLanguageModel]) -> None:
     st.subheader("Try one line")
     left, right = st.container(key="memory_try").columns([1, 2])
@@ -87,7 +92,8 @@ def try_one_line(models: dict[str, BabyLanguageModel]) -> None:
             distance = 3  # no baby word is shorter than 2 letters plus its space
         seed = st.number_input("Filler words (seed)", 0, 9999, 1, key="memory_seed",
                                help="A different seed picks different words of the same length.")
-    text = line(animal, filler(random.Random(int(seed) + 7919 * distance), distance))
+    filler_text = filler(random.Random(int(seed) + 7919 * distance), distance)
+    text = line(animal, filler_text)
     prompt = text[: -len(ANIMALS[animal])]
     sounds = {ANIMALS[a][0]: ANIMALS[a] for a in ANIMALS}  # first letter -> sound
     probs = {}
@@ -103,6 +109,13 @@ def try_one_line(models: dict[str, BabyLanguageModel]) -> None:
                         config={"displayModeBar": False})
         st.caption("Each model's probability for the first letter of each sound, right after “it say ”: "
                    "the right sound in colour.")
+    st.markdown("**Watch the animal fade.** The same line read four times, once with each animal. "
+                "After each character: how different is each model's memory (every number in its "
+                "state) depending on which animal it saw? Right after the animal, very; if that "
+                "difference has washed out by “it say”, the model cannot know the sound.")
+    spreads = {label: animal_spread(baby.model, baby.vocab, filler_text)[1] for label, baby in models.items()}
+    st.plotly_chart(spread_figure(prompt_of(filler_text), spreads), key="memory-spread",
+                    config={"displayModeBar": False})
 
 
 def page() -> None:
