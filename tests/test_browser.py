@@ -711,9 +711,10 @@ MEMORY_LABELS = ("LSTM", "GRU", "Simple RNN", "LSTM, 15-char window")
 
 
 def open_memory(page):
+    """Open the Memory page; a cold server loads three models first, so allow twice as long."""
     page.goto("/memory")
     chart = page.locator(".js-plotly-plot").first
-    expect(chart).to_be_visible(timeout=LOAD_MS)
+    expect(chart).to_be_visible(timeout=2 * LOAD_MS)
     expect(chart.locator(".scatterlayer .trace")).to_have_count(len(MEMORY_LABELS), timeout=LOAD_MS)
     return chart
 
@@ -760,3 +761,42 @@ def test_memory_page_on_a_phone(browser, server):
         phone.screenshot(path=str(SHOTS / "memory_phone.png"))
     finally:
         context.close()
+
+
+def test_memory_side_by_side_plays_three_models_with_one_counter(page):
+    open_memory(page)
+    player = page.frame_locator(PLAYER)
+    counter = player.locator("#cmp-counter")
+    expect(counter).to_have_text(re.compile(r"step 1 of \d+"), timeout=2 * LOAD_MS)
+    total = int(re.search(r"of (\d+)", counter.text_content()).group(1))
+    columns = player.locator(".cmp-column")
+    expect(columns).to_have_count(3)
+    assert [c.get_attribute("data-label") for c in columns.all()] == ["LSTM", "GRU", "Simple RNN"]
+    frame = page.locator(PLAYER).element_handle().content_frame()
+    bars = "() => Array.from(document.querySelectorAll('.cmp-bars canvas')).map(c => c.toDataURL())"
+    before = frame.evaluate(bars)
+    player.locator("#cmp-play").click()
+    frame.wait_for_function("() => window.babylmCompare.t >= 12", timeout=15_000)
+    player.locator("#cmp-play").click()  # pause
+    assert not frame.evaluate("() => window.babylmCompare.playing")
+    t = frame.evaluate("() => window.babylmCompare.t")
+    expect(counter).to_have_text(f"step {t + 1} of {total}")
+    after = frame.evaluate(bars)
+    assert all(a != b for a, b in zip(after, before)), "a model's bars did not move"
+    # Each column shows its own model's memory of the animal at the same step.
+    values = [float(v) for v in player.locator(".cmp-spread").evaluate_all("els => els.map(e => e.dataset.value)")]
+    assert len(values) == 3 and all(0 <= v <= 1 for v in values)
+    player.locator("#cmp-step").click()
+    expect(counter).to_have_text(f"step {t + 2} of {total}")
+    player.locator("#cmp-back").click()
+    player.locator("#cmp-back").click()
+    expect(counter).to_have_text(f"step {t} of {total}")
+    player.locator("#cmp-reset").click()
+    expect(counter).to_have_text(f"step 1 of {total}")
+    # Another animal: the same player shows the new line from its first step.
+    page.get_by_text("ducky", exact=True).click()
+    frame = page.locator(PLAYER).element_handle().content_frame()
+    frame.wait_for_function("() => { const c = window.babylmCompare; "
+                            "return c.traces[0].chars(c.traces[0].inputs).join('').includes('ducky'); }",
+                            timeout=LOAD_MS)
+    expect(player.locator("#cmp-counter")).to_have_text(re.compile(r"step 1 of \d+"))

@@ -3,11 +3,13 @@
 The curves are each shipped memory model's own memory reach (`babylm.memory.reach_curves`),
 precomputed by `make memory-models` into assets/memory_reach.json. The page uses that file only
 if the SHA-256 of each model's weights it holds matches the weights served; otherwise it measures
-them itself, once per server (cached). "Try one line" asks the models about one line live.
+them itself, once per server (cached). "Try one line" asks the models about one line live, and
+the browser player then animates that line through the three models side by side.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 
@@ -18,7 +20,11 @@ from babylm import BabyLanguageModel
 from babylm.checkpoint import weights_digest
 from babylm.data import ASSETS
 from babylm.memory import CURVE_DISTANCES, CURVE_MODELS, WINDOW_LABEL, animal_spread, reach_curves
-from babylm.memory_figure import reach_figure, sounds_figure, spread_figure
+from babylm.memory_figure import COLORS, reach_figure, sounds_figure, spread_figure
+from babylm.trace import trace_text
+from babylm.wire import encode, model_scales
+
+from .compare_component import compare_player
 from babylm.memory_game import ANIMALS, MAX_DISTANCE, filler, line
 
 PRECOMPUTED = ASSETS / "memory_reach.json"
@@ -116,6 +122,40 @@ def try_one_line(models: dict[str, BabyLanguageModel]) -> None:
     spreads = {label: animal_spread(baby.model, baby.vocab, filler_text)[1] for label, baby in models.items()}
     st.plotly_chart(spread_figure(prompt_of(filler_text), spreads), key="memory-spread",
                     config={"displayModeBar": False})
+    return animal, filler_text
+
+
+@st.cache_resource(show_spinner=False)
+def colour_ranges(label: str) -> dict[str, tuple[float, float]]:
+    """Each internal's fixed colour range for one model (reads part of its text once)."""
+    baby = memory_models()[label]
+    return model_scales(baby.model, baby.vocab, baby.text)
+
+
+@st.cache_data(max_entries=32, show_spinner="Reading the line with every model…")
+def side_by_side_data(animal: str, filler_text: str) -> tuple[list[bytes], list[list[float]], str]:
+    """Each model's trace of the whole line (wire buffers) and its animal spread, for the player."""
+    models = memory_models()
+    text = "\n" + line(animal, filler_text)
+    traces, spreads = [], []
+    for label, baby in models.items():
+        trace = trace_text(baby.model, baby.vocab, text)
+        traces.append(encode(trace, colour_ranges(label), trace_key=label))
+        spreads.append([round(float(v), 5) for v in animal_spread(baby.model, baby.vocab, filler_text)[1]])
+    key = hashlib.sha256(json.dumps([animal, filler_text]).encode()).hexdigest()[:16]
+    return traces, spreads, key
+
+
+def side_by_side(animal: str, filler_text: str) -> None:
+    st.subheader("Side by side, one step at a time")
+    st.markdown("The same line, read by the three models at once: one counter, one character at a "
+                "time. Under each model, how much of the animal is still in its memory, its bets "
+                "for the next character, and its state (`h`; the LSTM also has `c`). Press ▶ Play "
+                "and watch the simple RNN's state wash the animal out, while the LSTM's `c` holds it "
+                "to the end: at “it say ” only the models that still hold it bet on the right sound.")
+    traces, spreads, key = side_by_side_data(animal, filler_text)
+    labels = list(CURVE_MODELS)
+    compare_player(traces, labels, [COLORS[label] for label in labels], spreads, key)
 
 
 def page() -> None:
@@ -135,4 +175,5 @@ def page() -> None:
     st.caption(f"Training time of each model on this project's shared 2-core machine: {times}. "
                "Rebuild them with `make memory-models`.")
     st.markdown(WHY)
-    try_one_line(models)
+    animal, filler_text = try_one_line(models)
+    side_by_side(animal, filler_text)

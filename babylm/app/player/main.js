@@ -17,6 +17,7 @@ import { HistoryView } from "./views/history.js";
 import { InspectorView } from "./views/inspector.js";
 import { GateHistoryView } from "./views/gate_history.js";
 import { decodeSaliency } from "./saliency.js";
+import { show as showCompare } from "./compare.js";
 
 const $ = (id) => document.getElementById(id);
 const store = new Store(initialState());
@@ -65,6 +66,7 @@ function load(args) {
 
 protocol.onRender((args) => {
   S.renders++;
+  if (args.compare) return showCompare(args);  // models side by side: compare.js owns the frame
   if (!args.trace) return;
   const fresh = args.id !== S.key;
   if (fresh) load(args);
