@@ -215,3 +215,21 @@ def test_the_shipped_default_generation_is_current(pretrained):
     assert data == wire.encode(trace, scales, wire.trace_id(key, trace))
     assert meta["id"] == wire.trace_id(key, trace) and meta["settings"] == GenerationSettings().to_query()
     assert generate_page.MAX_SEED == MAX_SEED
+
+
+def test_train_a_gru_then_change_mind_to_a_simple_rnn(app):
+    visit(app, "train")
+    app.radio(key="corpus_source").set_value("paste").run()
+    app.text_area[0].input(CORPUS).run()
+    app.slider[0].set_value(1).run()  # epochs
+    app.radio(key="train_cell").set_value("gru").run()
+    app.button[0].click().run()  # Train
+    assert not app.exception
+    model = app.session_state["session_model"].baby
+    assert model.config.cell == "gru" and model.model.internal_names == ("h", "r", "z", "n")
+    app.radio(key="train_cell").set_value("rnn").run()
+    app.button[0].click().run()
+    assert app.session_state["session_model"].baby.config.cell == "rnn"
+    visit(app, "generate")  # the player shows whatever the cell has
+    assert not app.exception
+    assert [p["name"] for p in player_args(app)["payload"]["panels"]] == ["h"]

@@ -21,11 +21,11 @@ from babylm.checkpoint import weights_digest
 from babylm.data import ASSETS
 from babylm.memory import CURVE_DISTANCES, CURVE_MODELS, WINDOW_LABEL, animal_spread, reach_curves
 from babylm.memory_figure import COLORS, reach_figure, sounds_figure, spread_figure
+from babylm.memory_game import ANIMALS, MAX_DISTANCE, filler, line
 from babylm.trace import trace_text
 from babylm.wire import encode, model_scales
 
 from .compare_component import compare_player
-from babylm.memory_game import ANIMALS, MAX_DISTANCE, filler, line
 
 PRECOMPUTED = ASSETS / "memory_reach.json"
 
@@ -65,8 +65,8 @@ average. 100% means it remembers; 25% means it forgot and is guessing among the 
 """
 
 WHY = """
-**Why they differ.** All three have the same size: 2 layers of 128 units, trained the same way
-for the same time.
+**Why they differ.** All three have the same size (2 layers of 128 units) and read the same
+lines in the same order (short fillers first, then longer ones); each kept its best weights.
 
 * A **simple RNN** rewrites its whole memory at every character: `h = tanh(W·x + U·h)`. The
   animal's trace is multiplied and squashed again at every step, so after a few words it has

@@ -113,7 +113,14 @@ def settings_input() -> tuple[dict, dict]:
                                   **session.kept("model_hidden", 128))
         layers = st.slider("LSTM layers", 1, 3, **session.kept("model_layers", 2))
         dropout = st.slider("Dropout", 0.0, 0.5, step=0.05, **session.kept("model_dropout", 0.2))
-    model = dict(embedding_dim=embedding, hidden_size=hidden, num_layers=layers, dropout=float(dropout))
+        cell = st.radio("Cell", ["lstm", "gru", "rnn"], horizontal=True, **session.kept("train_cell", "lstm"),
+                        format_func={"lstm": "LSTM", "gru": "GRU", "rnn": "Simple RNN"}.get,
+                        help="What each layer is made of. LSTM (the seed's) keeps a separate memory "
+                             "that gates protect, so it remembers for a long time. GRU is a lighter "
+                             "gated cell. A simple RNN has no gates: it rewrites its whole memory at "
+                             "every character, so it forgets fast (see the Memory page).")
+    model = dict(embedding_dim=embedding, hidden_size=hidden, num_layers=layers, dropout=float(dropout),
+                 cell=cell)
     train = dict(epochs=int(epochs), learning_rate=float(lr), batch_size=int(batch),
                  chunk_length=int(chunk), seed=int(seed))
     return model, train
