@@ -37,9 +37,6 @@ function el(tag, attrs = {}, children = []) {
 
 function build() {
   document.getElementById("player").hidden = true;
-  if (!document.querySelector("link[href='compare.css']")) {
-    document.head.appendChild(el("link", { rel: "stylesheet", href: "compare.css" }));
-  }
   const root = el("div", { id: "compare" });
   const speed = el("select", { id: "cmp-speed", title: "steps per second", "aria-label": "speed" },
     [2, 5, 10, 20].map((v) => el("option", { value: String(v), text: `${v} / s` })));
