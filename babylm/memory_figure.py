@@ -48,7 +48,7 @@ def reach_figure(distances, curves: dict[str, np.ndarray], window: int | None = 
         plot_bgcolor="white", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
         hovermode="x unified",
     )
-    fig.update_xaxes(title="how far back the animal was (characters of filler)", showgrid=True,
+    fig.update_xaxes(title="characters between the animal and “it say”", showgrid=True,
                      gridcolor="#eee", range=[-2, float(distances.max()) + 2])
     fig.update_yaxes(title="probability of the right sound", range=[0, 1.04], tickformat=".0%",
                      showgrid=True, gridcolor="#eee")
@@ -64,7 +64,8 @@ def sounds_figure(probs: dict[str, dict[str, float]], right: str, height: int = 
     for sound in sounds:
         ys = [probs[label][sound] for label in labels]
         fig.add_trace(go.Bar(
-            x=labels, y=ys, name=sound, text=[f"{sound}<br>{y:.0%}" for y in ys], textposition="outside",
+            x=labels, y=ys, name=sound, text=[f"{sound}<br>{y:.0%}" if sound == right else "" for y in ys],
+            textposition="outside",
             marker=dict(color=[COLORS.get(label, "#e8590c") if sound == right else "#dee2e6" for label in labels]),
             hovertemplate=f"%{{x}}: {sound} %{{y:.1%}}<extra></extra>", cliponaxis=False,
         ))

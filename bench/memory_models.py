@@ -18,8 +18,9 @@ default seed of `memory_reach`), so the selection does not flatter it.
 Writes assets/memory-{lstm,gru,rnn}.safetensors (each with its training time in the checkpoint's
 training summary), bench/results/memory.json, and assets/memory_reach.json: the Memory page's
 curves, precomputed so a class's first visit does not wait for them (the page checks they belong
-to the weights it serves, by their SHA-256, and measures them itself otherwise). The machine is shared, so times are wall clock
-under whatever else was running; the log says so.
+to the weights it serves, by their SHA-256, and measures them itself otherwise). The machine is
+shared, so each model records both its wall-clock time (under whatever else was running) and its
+own CPU time (about what a quiet machine would take, one thread).
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def train_one(cell: str, scale: float, lr: float, log) -> tuple[BabyLanguageMode
     baby.build_model(seed=0)
     best = (-1.0, float("inf"))
     best_state, best_at, curve = None, "", []
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     eval_seconds, steps = 0.0, 0
     for stage, (max_distance, lines, epochs) in enumerate(STAGES):
         text = stage_text(stage, max_distance, lines)
@@ -89,13 +90,14 @@ def train_one(cell: str, scale: float, lr: float, log) -> tuple[BabyLanguageMode
                 best_state = copy.deepcopy(baby.model.state_dict())
             log(f"{cell} stage {stage + 1} epoch {progress.epoch:5.1f} step {steps:5d} {seconds:6.1f}s "
                 f"loss {progress.loss:.4f} val {progress.val_loss:.4f} reach {' '.join(f'{r:.2f}' for r in reach)}")
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     baby.model.load_state_dict(best_state)
     baby.text = read_text(GAME)
     record = {
         "cell": cell,
         "learning_rate": lr,
         "seconds": round(seconds, 1),  # wall clock of the whole run, selection included
+        "cpu_seconds": round(cpu_seconds, 1),  # this process's CPU time: what a quiet machine would take
         "selection_seconds": round(eval_seconds, 1),
         "steps": steps,
         "kept": best_at,
@@ -106,7 +108,7 @@ def train_one(cell: str, scale: float, lr: float, log) -> tuple[BabyLanguageMode
     # A checkpoint's summary holds numbers and short texts (babylm/summary.py), so the curriculum
     # goes in as text and the selection curve only as when it first passed 0.9.
     baby.training_summary = {
-        "seconds": record["seconds"], "steps": steps, "kept": best_at,
+        "seconds": record["seconds"], "cpu_seconds": record["cpu_seconds"], "steps": steps, "kept": best_at,
         "kept_by": "best mean memory reach on held-out lines (seed 7), distances 0-100",
         "curriculum": "; ".join(f"filler <= {d}: {n or 'the shipped game'} lines x {e} epochs"
                                 for d, n, e in STAGES),
@@ -136,25 +138,31 @@ def write_curves(folder: Path, out: Path) -> None:
     print(f"wrote {out}", flush=True)
 
 
-def table(folder: Path) -> str:
-    """The README's table: reach at DISTANCES for each shipped model (and the LSTM's window), and
-    each model's training time, from the checkpoints themselves."""
+def report(folder: Path, results_path: Path) -> str:
+    """The README's table (reach at DISTANCES for each model, and the LSTM in the seed's window;
+    each model's training time from its checkpoint), also stored under "reach" in the results."""
     models = load_models(folder)
     rows = [(label, baby, "stateful") for label, baby in models.items()]
     rows.append(("LSTM, 15-char window", models["LSTM"], "window"))
     head = ("| model | " + " | ".join(f"{d}" for d in DISTANCES)
-            + " | training time | steps | first mean reach >= 0.9 |")
-    lines = [head, "|" + "---|" * (len(DISTANCES) + 4)]
+            + " | training time (wall) | CPU time | steps | first mean reach >= 0.9 |")
+    lines, measured = [head, "|" + "---|" * (len(DISTANCES) + 5)], {}
     for label, baby, mode in rows:
         reach = memory_reach(baby, mode=mode)
+        measured[label] = {"distances": list(DISTANCES), "reach": np.round(reach, 4).tolist()}
         summary = baby.training_summary
         if mode == "window":
-            time_cells = "(the LSTM above) | | "
+            time_cells = "(the LSTM above) | | | "
         else:
+            measured[label]["training"] = summary
             seconds = summary.get("seconds_to_reach_0.9")
-            click = "never" if seconds is None else f"{seconds / 60:.1f} min (step {summary['steps_to_reach_0.9']})"
-            time_cells = f"{summary['seconds'] / 60:.1f} min | {summary['steps']} | {click}"
+            click = "never" if seconds is None else f"{seconds / 60:.1f} min (step {summary['steps_to_reach_0.9']:.0f})"
+            time_cells = (f"{summary['seconds'] / 60:.1f} min | {summary['cpu_seconds'] / 60:.1f} min | "
+                          f"{summary['steps']} | {click}")
         lines.append(f"| {label} | " + " | ".join(f"{r:.2f}" for r in reach) + f" | {time_cells} |")
+    results = json.loads(results_path.read_text()) if results_path.exists() else {}
+    results["reach"] = measured
+    results_path.write_text(json.dumps(results, indent=1) + "\n")
     return "\n".join(lines)
 
 
@@ -166,9 +174,8 @@ def main(argv=None) -> None:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--lr", type=float, default=None,
                    help="learning rate for every cell (default: LEARNING_RATE)")
-    p.add_argument("--curves-only", action="store_true",
-                   help="only measure the models already in --out for the Memory page")
-    p.add_argument("--table", action="store_true", help="print the README's table for the models in --out")
+    p.add_argument("--report-only", action="store_true",
+                   help="train nothing: measure the models in --out (the page's curves, the table)")
     p.add_argument("--out", default=str(ROOT / "assets"))
     p.add_argument("--results", default=str(ROOT / "bench" / "results" / "memory.json"))
     args = p.parse_args(argv)
@@ -179,12 +186,9 @@ def main(argv=None) -> None:
     def log(msg):
         print(msg, flush=True)
 
-    if args.table:
-        print(table(Path(args.out)))
-        return
     Path(args.out).mkdir(parents=True, exist_ok=True)
     results_path = Path(args.results)
-    cells = [] if args.curves_only else args.cells.split(",")
+    cells = [] if args.report_only else args.cells.split(",")
     for cell in cells:
         baby, record = train_one(cell, args.scale, args.lr or LEARNING_RATE[cell], log)
         baby.save(Path(args.out) / f"memory-{cell}.safetensors")
@@ -196,10 +200,11 @@ def main(argv=None) -> None:
             + (f", window {record['reach_window']}" if "reach_window" in record else ""))
         # Re-read just before writing: the cells may be trained by separate processes at once.
         results = json.loads(results_path.read_text()) if results_path.exists() else {}
-        results[cell] = record
+        results.setdefault("training", {})[cell] = record
         results_path.write_text(json.dumps(results, indent=1) + "\n")
     if all((Path(args.out) / f"{name}.safetensors").is_file() for name in CURVE_MODELS.values()):
         write_curves(Path(args.out), Path(args.out) / "memory_reach.json")
+        print(report(Path(args.out), results_path))
 
 
 if __name__ == "__main__":

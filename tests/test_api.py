@@ -123,3 +123,29 @@ def test_package_exports_and_never_imports_streamlit():
     assert out.stdout.strip() == "False"
     for name in babylm.__all__:
         assert hasattr(babylm, name)
+
+
+def test_pretrained_names_and_the_memory_models():
+    names = BabyLanguageModel.pretrained_names()
+    assert names[0] == "baby" and {"memory-lstm", "memory-gru", "memory-rnn"} <= set(names)
+    assert BabyLanguageModel.pretrained().config == BabyLanguageModel.pretrained("baby").config
+    sizes = set()
+    for cell in ("lstm", "gru", "rnn"):
+        baby = BabyLanguageModel.pretrained(f"memory-{cell}")
+        assert baby.config.cell == cell
+        assert baby.training_summary["seconds"] > 0  # each records its training time
+        sizes.add((baby.config.hidden_size, baby.config.num_layers, baby.config.embedding_dim))
+        assert baby.text.startswith("me see ")
+    assert len(sizes) == 1  # the same network for every cell
+    with pytest.raises(ValueError, match="no pretrained model named 'memory-lstn'.*memory-lstm"):
+        BabyLanguageModel.pretrained("memory-lstn")
+
+
+def test_build_and_train_a_gru_and_an_rnn(tiny_corpus):
+    for cell in ("gru", "rnn"):
+        baby = BabyLanguageModel(tiny_corpus, cell=cell, embedding_dim=8, hidden_size=16, num_layers=1)
+        baby.build_model()
+        baby.train(epochs=1, batch_size=8)
+        assert baby.model.internal_names[0] == "h" and baby.config.cell == cell
+        step = next(baby.generate_steps("me ", 2, seed=0))
+        assert set(step.internals) == set(baby.model.internal_names)

@@ -72,6 +72,29 @@ def test_train_writes_a_checkpoint_that_loads(capsys, tmp_path, tiny_corpus):
     assert baby.training_summary["config"]["batch_size"] == 8
 
 
+@pytest.mark.parametrize("cell", ["gru", "rnn"])
+def test_train_any_cell(capsys, tmp_path, tiny_corpus, cell):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(tiny_corpus, encoding="utf-8")
+    out_path = tmp_path / f"{cell}.safetensors"
+    code, out, err = run(capsys, "train", "--corpus", str(corpus), "--epochs", "1", "--hidden", "16",
+                         "--layers", "1", "--embedding", "8", "--batch-size", "8", "--quiet",
+                         "--cell", cell, "--out", str(out_path))
+    assert code == 0, err
+    assert BabyLanguageModel.load(out_path).config.cell == cell
+    code, out, err = run(capsys, "info", str(out_path))
+    assert json.loads(out)["config"]["cell"] == cell
+
+
+def test_generate_and_info_take_a_shipped_models_name(capsys):
+    code, out, err = run(capsys, "generate", "--model", "memory-lstm", "--prompt", "me see kitty it say ",
+                         "--length", "4", "--temperature", "0")
+    assert code == 0, err
+    assert out == "me see kitty it say meow\n"
+    code, out, err = run(capsys, "info", "memory-gru")
+    assert code == 0 and json.loads(out)["config"]["cell"] == "gru"
+
+
 # --- bad input -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("argv, match", [
@@ -84,6 +107,7 @@ def test_train_writes_a_checkpoint_that_loads(capsys, tmp_path, tiny_corpus):
     (["generate", "--top-k", "500"], "top_k"),
     (["generate", "--model", "nowhere.safetensors"], "no such checkpoint file"),
     (["info", "nowhere.safetensors"], "no such checkpoint file"),
+    (["info", "memory-transformer"], "no such checkpoint file"),
     (["train", "--epochs", "0"], "epochs must be"),
     (["train", "--hidden", "0"], "hidden_size must be"),
     (["train", "--layers", "7"], "num_layers must be"),

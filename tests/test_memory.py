@@ -101,3 +101,22 @@ def test_animal_spread_equals_four_separate_traces(cell):
     np.testing.assert_allclose(spread, expected, atol=1e-5)
     before = len("\nme see ") + 0  # until the animal's first letter differs, the lines are the same
     assert np.all(spread[:before - 1] == 0) and spread[before + 4] > 0
+
+
+def test_the_pages_precomputed_curves_belong_to_the_shipped_models():
+    """assets/memory_reach.json is what memory_reach gives for the shipped weights (else rebuild
+    it: python bench/memory_models.py --report-only)."""
+    import json
+
+    from babylm.checkpoint import weights_digest
+    from babylm.data import ASSETS
+    from babylm.memory import CURVE_MODELS, WINDOW_LABEL
+
+    data = json.loads((ASSETS / "memory_reach.json").read_text())
+    models = {label: BabyLanguageModel.pretrained(name) for label, name in CURVE_MODELS.items()}
+    assert data["weights"] == {label: weights_digest(b.model.state_dict()) for label, b in models.items()}
+    k = data["distances"].index(40)
+    for label, baby in models.items():
+        assert memory_reach(baby, [40], n=data["n"])[0] == pytest.approx(data["curves"][label][k], abs=1e-4)
+    window = memory_reach(models["LSTM"], [40], mode="window", n=data["n"])[0]
+    assert window == pytest.approx(data["curves"][WINDOW_LABEL][k], abs=1e-4)

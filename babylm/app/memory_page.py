@@ -75,7 +75,8 @@ lines in the same order (short fillers first, then longer ones); each kept its b
   `c = f·c + i·g`. Where the forget gate `f` stays near 1, the animal stays in `c` untouched, as
   long as needed: *still remember!*
 * A **GRU** is a lighter gated cell: its update gate `z` decides how much of the old memory to
-  keep, `h = (1 − z)·n + z·h`, so it can hold on too.
+  keep, `h = (1 − z)·n + z·h`, so what it holds it can hold for long. This one learned to hold
+  part of the answer: try a ducky, then a kitty, below.
 * The **seed's 15-character window** re-reads only the last 15 characters from a blank memory
   at every step. Once the animal is outside them (8 characters of filler, since "it say " takes
   7), no cell can know it, LSTM or not: memory you throw away cannot help.
@@ -170,9 +171,11 @@ def page() -> None:
     distances, reach = curves()
     st.plotly_chart(reach_figure(distances, {k: np.array(v) for k, v in reach.items()}),
                     key="memory-reach", config={"displayModeBar": False})
-    times = " · ".join(f"{label} {baby.training_summary.get('seconds', 0) / 60:.1f} min"
+    times = " · ".join(f"{label} {baby.training_summary.get('seconds', 0) / 60:.0f} min "
+                       f"({baby.training_summary.get('cpu_seconds', 0) / 60:.1f} min of CPU)"
                        for label, baby in models.items())
-    st.caption(f"Training time of each model on this project's shared 2-core machine: {times}. "
+    st.caption(f"Training time of each model on this project's shared 2-core machine, busy with other "
+               f"work (its own CPU time is about what a quiet machine would take): {times}. "
                "Rebuild them with `make memory-models`.")
     st.markdown(WHY)
     animal, filler_text = try_one_line(models)
