@@ -25,6 +25,7 @@ import torch
 from .memory_game import ALPHABET, ANIMALS, line, probe_lines
 
 DISTANCES = (0, 10, 20, 40, 60, 80, 100)
+MAX_N = 10_000  # lines per distance at most: one batch of them is read at once
 DEFAULT_N = 200  # lines per distance: 50 per animal; the mean's standard error is then <= 0.035
 
 
@@ -77,8 +78,10 @@ def memory_reach(baby, distances=DISTANCES, mode: str = "stateful", n: int = DEF
     """(len(distances),) mean probability of the correct sound's first letter right after
     "it say ", over `n` held-out lines per distance. `baby` has `.model` and `.vocab` and was
     trained on the memory game (its vocabulary must hold the game's characters)."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a whole number of at least 1, got {n!r}")
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_N:
+        raise ValueError(f"n must be a whole number from 1 to {MAX_N:,}, got {n!r}")
+    if mode not in ("stateful", "window"):
+        raise ValueError(f"mode must be 'stateful' or 'window', got {mode!r}")
     model, vocab = baby.model, baby.vocab
     if model is None:
         raise ValueError("no model yet: build, train or load one first")
