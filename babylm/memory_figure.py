@@ -30,7 +30,7 @@ def reach_figure(distances, curves: dict[str, np.ndarray], window: int | None = 
         edge = max(window - len(ASK), 0)
         fig.add_vrect(x0=-2, x1=edge, fillcolor="#f1f3f5", line_width=0, layer="below",
                       annotation_text="the animal is inside<br>the seed's window",
-                      annotation_position="top left", annotation_font_size=12)
+                      annotation_position="bottom left", annotation_font_size=12)
     fig.add_hline(y=CHANCE, line_dash="dash", line_color="#adb5bd",
                   annotation_text="forgot: 1 in 4", annotation_position="bottom right")
     for label, reach in curves.items():

@@ -69,8 +69,9 @@ WHY = """
 lines in the same order (short fillers first, then longer ones); each kept its best weights.
 
 * A **simple RNN** rewrites its whole memory at every character: `h = tanh(W·x + U·h)`. The
-  animal's trace is multiplied and squashed again at every step, so after a few words it has
-  washed out: *remember, remember, forget!* in the seed's sketch.
+  animal's trace is multiplied and squashed again at every step, so within a few characters it
+  has washed out: *remember, remember, forget!* in the seed's sketch. Here it is gone before
+  "it say " even when no filler comes between, so it never learned the game at all.
 * An **LSTM** keeps a separate memory, the cell state `c`, that is only changed through gates:
   `c = f·c + i·g`. Where the forget gate `f` stays near 1, the animal stays in `c` untouched, as
   long as needed: *still remember!*
