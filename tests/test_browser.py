@@ -37,8 +37,11 @@ def pretrained_trace(pretrained):
 
 # --- helpers --------------------------------------------------------------------------------
 def player_frame(page: Page):
-    """The player's Frame (for evaluate / wait_for_function inside it)."""
-    return page.locator(PLAYER).element_handle(timeout=LOAD_MS).content_frame()
+    """The player's Frame (for evaluate / wait_for_function inside it), once its script has run:
+    right after a page switch the iframe exists before `window.babylmPlayer` does."""
+    frame = page.locator(PLAYER).element_handle(timeout=LOAD_MS).content_frame()
+    frame.wait_for_function("() => !!window.babylmPlayer", timeout=LOAD_MS)
+    return frame
 
 
 def counter(player) -> tuple[int, int]:
