@@ -45,3 +45,12 @@ def tiny_model():
         return CharLSTM(ModelConfig(vocab_size=len(vocab), **settings))
 
     return make
+
+
+def pytest_collection_modifyitems(items):
+    """A browser test that fails is run once more before it counts. The suite shares two cores
+    with a Streamlit server and Chromium; under load a page can miss a timeout that it meets
+    when the machine is quiet. A real bug fails twice; the report still lists every rerun."""
+    for item in items:
+        if "chromium" in item.fixturenames:
+            item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))
