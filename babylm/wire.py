@@ -48,28 +48,33 @@ def to_d16(x: np.ndarray) -> np.ndarray:
     """float array -> uint16, each value rounded to 3 significant digits (half to even, as
     Python's format does)."""
     x = np.asarray(x, dtype=np.float32)
-    a = np.abs(x).astype(np.float64)
-    a = np.minimum(a, 999 * 10.0 ** (MAX_EXP - 2))
+    a = np.minimum(np.abs(x).astype(np.float64), 999 * 10.0 ** (MAX_EXP - 2))
     nonzero = a >= 10.0 ** MIN_EXP
     e = np.floor(np.log10(np.where(nonzero, a, 1.0))).astype(np.int64)
     m = np.round(_shift(a, 2 - e))
-    # log10 can land one off next to a power of ten: fix the exponent and round again.
-    high, low = m >= 1000, (m < 100) & nonzero
-    e = e + high - low
-    m = np.where(high | low, np.round(_shift(a, 2 - e)), m)
-    high = m >= 1000  # 999.5 rounding up after the fix
-    e, m = np.where(high, e + 1, e), np.where(high, 100, m)
+    # log10 can land one off next to a power of ten: fix those few and round them again.
+    off = np.flatnonzero(((m >= 1000) | (m < 100)) & nonzero.ravel().reshape(m.shape)) if m.ndim else None
+    if off is not None and off.size:
+        flat_e, flat_m, flat_a = e.reshape(-1), m.reshape(-1), a.reshape(-1)
+        fix_e = flat_e[off] + np.where(flat_m[off] >= 1000, 1, -1)
+        fix_m = np.round(_shift(flat_a[off], 2 - fix_e))
+        up = fix_m >= 1000  # 999.5 rounding up after the fix
+        flat_e[off], flat_m[off] = np.where(up, fix_e + 1, fix_e), np.where(up, 100, fix_m)
     e = np.clip(e, MIN_EXP, MAX_EXP)
     code = (np.signbit(x).astype(np.uint16) << 15) | ((e - MIN_EXP).astype(np.uint16) << 10) \
         | m.astype(np.uint16)
     return np.where(nonzero, code, 0).astype(np.uint16)
 
 
+_POW10 = 10.0 ** np.arange(0, 64)  # exact in float64 up to 1e22, the largest shift used here
+
+
 def _shift(a: np.ndarray, k: np.ndarray) -> np.ndarray:
     """a * 10**k, exact in float64 for float32 a and the k used here (10**k is exact, and a
     24-bit mantissa times 5**k fits 53 bits while k <= 12)."""
     k = np.asarray(k)
-    return np.where(k >= 0, a * 10.0 ** np.maximum(k, 0), a / 10.0 ** np.maximum(-k, 0))
+    scale = _POW10[np.abs(k)]
+    return np.where(k >= 0, a * scale, a / scale)
 
 
 def from_d16(code: np.ndarray) -> np.ndarray:

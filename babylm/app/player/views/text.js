@@ -19,11 +19,15 @@ const html = (text) => text.replace(/[&<>"']/g, (ch) => ESCAPES[ch]);
 
 export class TextView {
   constructor(box, caption, trace) {
-    this.box = box;
     this.caption = caption;
     this.trace = trace;
     const chars = trace.chars(trace.inputs);
+    // The box shows its last lines by CSS (a flex column ending at the bottom), so a step never
+    // has to read the layout back to scroll it.
     box.replaceChildren();
+    this.box = document.createElement("div");
+    box.appendChild(this.box);
+    box = this.box;
     this.spans = chars.map((ch, k) => {
       const el = document.createElement("span");
       const generated = k > 0 && !trace.from_prompt[k - 1];
@@ -58,7 +62,6 @@ export class TextView {
     const next = trace.itos[trace.outputs[t]];
     this.next.textContent = visible(next);
     this.spans[t].after(this.next);
-    this.box.scrollTop = this.box.scrollHeight;  // the last lines
     this.caption.innerHTML = this.describe(t);
   }
 
