@@ -156,62 +156,67 @@ def browser_rows(root: Path, name: str) -> dict:
                 page.goto(server.url + "/")
                 page.frame_locator(PLAYER).locator("#counter").filter(has_text="step 1 of").wait_for(timeout=120_000)
                 out["first_frame_s"] = round(time.perf_counter() - server.started, 2)
-                out.update(playback(page, server.url))
+                try:
+                    out.update(playback(page, server.url))
+                except Exception as err:  # noqa: BLE001 - a row that fails is reported, not fatal
+                    out.update(steps_per_s=None, ms_per_step=None, error=str(err).splitlines()[0])
             finally:
                 server.stop()
         finally:
             browser.close()
     print(f"  {name}: first frame {out['first_frame_s']} s, {out['steps_per_s']} steps/s at 30/s, "
-          f"{out['ms_per_step']} ms per step", flush=True)
+          f"{out['ms_per_step']} ms per step {out.get('error', '')}", flush=True)
     return out
 
 
 def playback(page, url: str) -> dict:
     """A 400-character generation: steps/s at the 30/s setting, and ms to render one step."""
+    # The player is reached through its iframe's window (same origin), never a frame handle that
+    # a navigation or rerun could detach.
+    P = f"document.querySelector({PLAYER!r}).contentWindow"
+
+    def js(expr: str):
+        return page.evaluate(f"() => {{ const w = {P}; return ({expr}); }}")
+
+    def wait(expr: str, timeout: int = 120_000):
+        page.wait_for_function(f"() => {{ const f = document.querySelector({PLAYER!r}); const w = f && f.contentWindow;"
+                               f" return w && w.babylmPlayer && ({expr}); }}", timeout=timeout)
+
+    data = "(w.babylmPlayer.trace || w.babylmPlayer.payload)"
     page.goto(url + "/?prompt=me+want+&length=400")  # the old app ignores the link: set the slider
-    frame = page.locator(PLAYER).element_handle(timeout=60_000).content_frame()
-    frame.wait_for_function("() => window.babylmPlayer && (window.babylmPlayer.trace || window.babylmPlayer.payload)",
-                            timeout=60_000)
-    steps = frame.evaluate("() => (window.babylmPlayer.trace || window.babylmPlayer.payload).steps")
-    if steps < 400:
-        slider = page.locator('input[type=range][aria-label^="New characters"]')
-        if slider.count():
-            slider.focus()
-            slider.press("End")
-        else:  # Streamlit's slider is a div with role=slider
-            handle = page.get_by_role("slider", name="New characters")
-            handle.focus()
-            handle.press("End")
-            for _ in range(600):
-                handle.press("ArrowLeft")
-                if handle.get_attribute("aria-valuenow") == "400":
-                    break
+    wait(data)
+    if js(f"{data}.steps") < 400:
+        handle = page.get_by_role("slider", name="New characters")
+        handle.focus()
+        handle.press("End")
+        for _ in range(600):
+            if handle.get_attribute("aria-valuenow") == "400":
+                break
+            handle.press("ArrowLeft")
         page.get_by_role("button", name="Generate ▶").click()
-        frame.wait_for_function("() => (window.babylmPlayer.trace || window.babylmPlayer.payload).steps >= 400",
-                                timeout=120_000)
-        frame.wait_for_function("() => window.babylmPlayer.playing !== undefined")
+        wait(f"{data}.steps >= 400")
         time.sleep(1.0)
-    frame.evaluate("""() => { const p = window.babylmPlayer;
+    js("""(() => { const p = w.babylmPlayer, d = w.document;
         if (p.player) { p.player.pause(); p.store.set({t: 0, speed: 30}); }
-        else { document.getElementById('reset').click(); const s = document.getElementById('speed');
-               s.value = '30'; s.dispatchEvent(new Event('change')); } }""")
-    frame.evaluate("() => document.getElementById('play').click()")
+        else { d.getElementById('reset').click(); const s = d.getElementById('speed');
+               s.value = '30'; s.dispatchEvent(new w.Event('change')); } })()""")
+    js("w.document.getElementById('play').click()")
     time.sleep(0.5)
-    t0 = frame.evaluate("() => window.babylmPlayer.t")
+    t0 = js("w.babylmPlayer.t")
     time.sleep(3.0)
-    t1 = frame.evaluate("() => window.babylmPlayer.t")
-    frame.evaluate("() => window.babylmPlayer.playing && document.getElementById('play').click()")
-    # Capacity: render 200 consecutive steps as fast as the page can, each one painted.
-    ms = frame.evaluate("""async () => {
-        const p = window.babylmPlayer, n = 200;
-        const go = p.store ? (t) => p.store.set({t}) : (t) => { document.getElementById('scrub').value = t;
-            document.getElementById('scrub').dispatchEvent(new Event('input')); };
+    t1 = js("w.babylmPlayer.t")
+    js("w.babylmPlayer.playing && w.document.getElementById('play').click()")
+    # Capacity: render 200 consecutive steps as fast as the page can, then let it paint.
+    ms = page.evaluate(f"""async () => {{
+        const w = {P}, p = w.babylmPlayer, d = w.document, n = 200;
+        const go = p.store ? (t) => p.store.set({{t}}) : (t) => {{ d.getElementById('scrub').value = t;
+            d.getElementById('scrub').dispatchEvent(new w.Event('input')); }};
         go(0);
-        await new Promise(r => requestAnimationFrame(r));
-        const t0 = performance.now();
+        await new Promise(r => w.requestAnimationFrame(r));
+        const t0 = w.performance.now();
         for (let t = 1; t <= n; t++) go(t);
-        await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
-        return (performance.now() - t0) / n; }""")
+        await new Promise(r => w.requestAnimationFrame(() => w.requestAnimationFrame(r)));
+        return (w.performance.now() - t0) / n; }}""")
     return {"steps_per_s": round((t1 - t0) / 3.0, 1), "ms_per_step": round(ms, 2),
             "capacity_steps_per_s": round(1000 / ms) if ms > 0 else None}
 

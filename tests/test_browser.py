@@ -281,6 +281,28 @@ def test_a_lesson_link_opens_that_step_prompt_and_unit(page, pretrained_trace):
     assert not page.locator('[data-testid="stAlert"]').count()
 
 
+def test_a_hovered_unit_shows_the_traces_own_value(page, pretrained_trace):
+    player = open_generate(page, "?prompt=me+see+&length=30&seed=4&step=12")
+    expect_step(player, 12)
+    canvas = player.locator('#state-view canvas[data-panel="c"][data-layer="0"]')
+    box = canvas.bounding_box()
+    cell = box["width"] / 16  # 16 units per grid row
+    canvas.hover(position={"x": cell * (5 + 0.5), "y": cell * (2 + 0.5)})  # row 3, column 6: unit 38
+    readout = player.locator("#readout")
+    expect(readout).to_have_attribute("data-unit", "1:38")
+    expect(readout).to_contain_text("pointing at")
+    trace = pretrained_trace(prompt="me see ", length=30, seed=4)
+    shown = json.loads(readout.get_attribute("data-values"))
+    for name in ("h", "c"):  # sent exactly, to 3 significant digits
+        assert float(shown[name].replace("−", "-")) == float(f"{trace.internals[name][11, 0, 37]:.3g}")
+    canvas.click(position={"x": cell * (5 + 0.5), "y": cell * (2 + 0.5)})  # and select it everywhere
+    page.mouse.move(0, 0)
+    expect(readout).to_contain_text("selected")
+    expect(readout).to_have_attribute("data-unit", "1:38")
+    history = player.locator("#history-panel")
+    expect(history).to_have_value("c:0")  # the history moved to that unit's layer
+
+
 def test_copy_link_round_trip_and_reload_keeps_the_view(page):
     player = open_generate(page, "?prompt=me+see+&seed=5")
     frame = player_frame(page)
