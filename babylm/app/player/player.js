@@ -13,6 +13,7 @@ export class Player {
     this.pause();
     if (t >= this.steps - 1) this.store.set({ t: 0 });  // Play at the end starts over
     this.store.set({ playing: true });
+    this.deadline = 0;
     this.schedule(++this.token);
   }
 
@@ -26,9 +27,12 @@ export class Player {
     else this.play();
   }
 
+  /** Tick on a fixed beat (a deadline every 1/speed s), so drawing a step does not slow the
+   * beat down; if drawing falls behind, the beat restarts from now rather than rushing. */
   schedule(token) {
-    const started = performance.now();
     const interval = 1000 / this.store.state.speed;
+    const now = performance.now();
+    this.deadline = this.deadline && this.deadline > now - interval ? this.deadline + interval : now + interval;
     setTimeout(() => {
       if (token !== this.token) return;  // paused, or played again, since
       const { t } = this.store.state;
@@ -39,6 +43,6 @@ export class Player {
       this.store.set({ t: t + 1 });
       if (t + 1 >= this.steps - 1) this.pause();
       else this.schedule(token);
-    }, Math.max(0, interval - (performance.now() - started)));
+    }, Math.max(0, this.deadline - now));
   }
 }
