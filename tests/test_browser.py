@@ -303,6 +303,26 @@ def test_a_hovered_unit_shows_the_traces_own_value(page, pretrained_trace):
     expect(history).to_have_value("c:0")  # the history moved to that unit's layer
 
 
+def test_a_command_from_python_moves_the_player_once(page):
+    """Commands arrive as a changed `command` arg (a lesson stop, the inspector): applied once per
+    id. Here the render message Streamlit would post is posted by the test."""
+    player = open_generate(page)
+    frame = player_frame(page)
+    send = """(command) => window.postMessage({type: 'streamlit:render',
+                                             args: Object.assign({}, window.babylmPlayer.args, {command})}, '*')"""
+    frame.evaluate(send, {"id": 1, "t": 9, "unit": [1, 4], "gates": True, "highlight": "c"})
+    expect_step(player, 10)
+    expect(player.locator("#readout")).to_have_attribute("data-unit", "2:5")
+    expect(player.locator("#gates-view")).to_be_visible()
+    expect(player.locator('#state-view figure.highlight[data-panel="c"]')).to_have_count(2)
+    player.locator("#step").click()
+    frame.evaluate(send, {"id": 1, "t": 9, "unit": [1, 4], "gates": True, "highlight": "c"})  # same id
+    time.sleep(0.3)
+    expect_step(player, 11)  # not applied twice
+    # The viewer's step comes back to Python as the component value (debounced), never per frame.
+    page.wait_for_function("() => location.search.includes('step=11')")
+
+
 def test_copy_link_round_trip_and_reload_keeps_the_view(page):
     player = open_generate(page, "?prompt=me+see+&seed=5")
     frame = player_frame(page)

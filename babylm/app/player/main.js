@@ -68,6 +68,7 @@ protocol.onRender((args) => {
   S.renders++;
   if (args.compare) return showCompare(args);  // models side by side: compare.js owns the frame
   if (!args.trace) return;
+  S.args = args;  // the last args, for tests and the curious
   const fresh = args.id !== S.key;
   if (fresh) load(args);
   takeSaliency(args.saliency || null);
