@@ -247,6 +247,11 @@ def test_unknown_character_shows_an_error_and_keeps_the_player(page):
     assert frame.evaluate("() => window.babylmPlayer.key") == old_key
     expect(player.locator("#counter")).to_have_text(f"step 2 of {total}")  # where it was
     expect(page.get_by_role("textbox", name="Prompt")).to_have_value("me want ZZ")  # what was typed
+    # The player's own report (a rerun, once it stops moving) does not wipe the message away.
+    player.locator("#step").click()
+    page.wait_for_function("() => location.search.includes('step=3')")
+    time.sleep(1.0)
+    expect(alert(page, "never seen")).to_be_visible()
 
 
 def test_temperature_zero_says_most_likely(page):

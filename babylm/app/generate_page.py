@@ -119,8 +119,10 @@ def submitted_settings(baby):
     try:
         check(new, baby)
     except ValueError as err:
-        st.sidebar.error(f"Can't generate: {err}.", icon="⚠️")
+        # Kept until the next press: the player's own reports rerun the page in between.
+        ss["gen_error"] = f"Can't generate: {err}."
         return None
+    ss.pop("gen_error", None)
     return new
 
 
@@ -191,6 +193,8 @@ def page() -> None:
     submitted = settings_form(len(baby.vocab))
     caption(model.label, c.cell, c.num_layers, c.hidden_size, len(baby.vocab))
     new = submitted_settings(baby) if submitted else None
+    if ss.get("gen_error"):
+        st.sidebar.error(ss["gen_error"], icon="⚠️")
     if new is not None:
         ss.update(gen_settings=new, gen_view=ViewState(), gen_play=ss.gen_play + 1, gen_notices=[])
         write_link(new)
