@@ -187,9 +187,10 @@ def page() -> None:
         ss.gen_settings = settings
         if note:
             fill_form(settings)
-            st.warning(note, icon="⚠️")
     c = baby.config
-    heading(c.cell)
+    box = heading(c.cell)
+    if note:
+        box.warning(note, icon="⚠️")
     submitted = settings_form(len(baby.vocab))
     caption(model.label, c.cell, c.num_layers, c.hidden_size, len(baby.vocab))
     new = submitted_settings(baby) if submitted else None
@@ -200,11 +201,11 @@ def page() -> None:
         write_link(new)
         settings = new
     for notice in ss.gen_notices:
-        st.info(notice, icon="ℹ️")
+        box.info(notice, icon="ℹ️")
     trace, data, trace_id = generation(model.key, settings, baby)
     from .inspect_panel import Inspector  # the analyses need torch: not on the first page
 
-    show(data, trace_id, *trace.shape, make_inspector=lambda: Inspector(model, trace, trace_id, settings.prompt))
+    show(box, data, trace_id, *trace.shape, make_inspector=lambda: Inspector(model, trace, trace_id, settings.prompt))
     from .export_section import export_section  # Pillow and Plotly's colours: not on the first page
 
     export_section(trace, scales(model.key, baby), ss["player_view"])
@@ -216,12 +217,12 @@ def first_page(data: bytes, meta: dict) -> None:
     view, notices = ViewState.from_query(st.query_params)
     st.session_state.update(gen_settings=None, gen_view=view, gen_play=0, gen_notices=notices)
     fill_form_from_query(meta["settings"])
-    heading(meta["cell"])
+    box = heading(meta["cell"])
     settings_form(meta["vocab"])  # nothing can have been pressed yet in a new session
     caption(meta["label"], meta["cell"], meta["layers"], meta["units"], meta["vocab"])
     for notice in notices:
-        st.info(notice, icon="ℹ️")
-    show(data, meta["id"], meta["steps"], meta["layers"], meta["units"])
+        box.info(notice, icon="ℹ️")
+    show(box, data, meta["id"], meta["steps"], meta["layers"], meta["units"])
 
 
 def own_model_in_use() -> bool:
@@ -235,15 +236,19 @@ def link_wants(defaults: dict[str, str]) -> bool:
     return all(st.query_params[name] == value for name, value in defaults.items() if name in st.query_params)
 
 
-def heading(cell: str) -> None:
+def heading(cell: str):
+    """The title, and the one container every notice of this run goes into: the player keeps its
+    place in the page (and so its iframe, and where the viewer is) whether a run has notices or
+    not. A notice appearing or going above it between reruns made Streamlit mount a new frame."""
     st.markdown(f"#### Watch a baby {cell.upper()} write")
+    return st.container()
 
 
 def caption(label: str, cell: str, layers: int, units: int, vocab: int) -> None:
     st.sidebar.caption(f"Model: **{label}** · {layers} {cell.upper()} layers × {units} units · {vocab} characters")
 
 
-def show(data: bytes, trace_id: str, steps: int, layers: int, units: int, make_inspector=None) -> None:
+def show(box, data: bytes, trace_id: str, steps: int, layers: int, units: int, make_inspector=None) -> None:
     """The player, opened at this session's view, and what the viewer is on, kept for other
     parts of the page (lessons, the inspector) in st.session_state["player_view"].
     `make_inspector()` builds the inspector's sections under the player (not on the torch-free
@@ -251,7 +256,7 @@ def show(data: bytes, trace_id: str, steps: int, layers: int, units: int, make_i
     ss = st.session_state
     view, fit_notices = ss.gen_view.fit(steps, layers, units)
     for notice in fit_notices:
-        st.info(notice, icon="ℹ️")
+        box.info(notice, icon="ℹ️")
     player_box = st.container()
     inspector = make_inspector() if make_inspector else None  # its sections sit below the player
     command, saliency_rows = inspector.controls() if inspector else (None, None)
