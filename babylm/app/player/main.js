@@ -59,7 +59,12 @@ function load(args) {
   addInspector(trace);
   $("gates").disabled = gates.length === 0;
   $("scrub").max = trace.steps - 1;
-  store.set(Object.assign(initialState(), { speed: store.state.speed }, fromPython(args.view || {}, trace)));
+  // Where this viewer was on this very trace and play, if Streamlit mounted a new frame for it
+  // (it does when the page around the player changes shape): carry on there, not at the start.
+  S.memory = `babylm-view:${args.id}:${args.play}`;
+  const kept = recall(S.memory);
+  store.set(Object.assign(initialState(), { speed: store.state.speed }, fromPython(args.view || {}, trace),
+                          kept ? fromPython(kept, trace) : {}));
   report.prime(reported(store.state));  // Python knows where it opened the player
   render(store.state, null, true);
 }
@@ -89,6 +94,21 @@ protocol.onRender((args) => {
     if (command.play) S.player.play();
   }
 });
+
+function recall(key) {
+  try {
+    return JSON.parse(window.sessionStorage.getItem(key) || "null");
+  } catch (err) {
+    return null;  // storage off, or not ours: start from the args' view
+  }
+}
+
+function remember(state) {
+  try {
+    window.sessionStorage.setItem(S.memory, JSON.stringify(
+      { t: state.t, unit: state.unit, gates: state.gates, order: state.order }));
+  } catch (err) { /* the view just is not kept across a remount */ }
+}
 
 function reported(state) {
   return { trace: S.key, t: state.t, unit: state.unit, gates: state.gates, order: state.order };
@@ -151,6 +171,7 @@ function render(state, prev, force = false) {
   $("speed").value = String(state.speed);
   if (!state.playing) {
     report(reported(state));
+    remember(state);
     writeUrl(state);
   }
 }
