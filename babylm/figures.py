@@ -43,3 +43,19 @@ def loss_figure(epochs, losses, val_epochs, val_losses, height: int = 340) -> go
     fig.update_yaxes(title="loss (nats per character)", gridcolor="#e5e8ef", rangemode="tozero")
     fig.update_layout(legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
     return _layout(fig, height)
+
+
+PROBE_COLORS = ("#d9480f", "#1c7ed6", "#2b8a3e", "#862e9c", "#e67700", "#0b7285", "#c2255c", "#5c940d")
+
+
+def probe_figure(epochs, series: np.ndarray, labels: list[str], height: int = 340) -> go.Figure:
+    """Probes over training: series (P, E), the probability of each fact at each epoch's end."""
+    fig = go.Figure()
+    for k, (label, values) in enumerate(zip(labels, series)):
+        fig.add_trace(go.Scatter(x=list(epochs), y=[100 * v for v in values], name=label,
+                                 mode="lines+markers", line=dict(color=PROBE_COLORS[k % len(PROBE_COLORS)], width=3),
+                                 hovertemplate="%{y:.3g}% at epoch %{x:.3g}<extra>" + label + "</extra>"))
+    fig.update_xaxes(title="epoch", gridcolor="#e5e8ef", rangemode="tozero")
+    fig.update_yaxes(title="probability (%)", gridcolor="#e5e8ef", range=[0, 100])
+    fig.update_layout(legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
+    return _layout(fig, height)

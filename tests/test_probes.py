@@ -112,3 +112,11 @@ def test_same_as_shipped_is_true_only_for_the_shipped_recipe(pretrained):
     assert not same_as_shipped(BABY_DATASET, model, TrainConfig(seed=1), model, summary, BABY_DATASET)
     assert not same_as_shipped(BABY_DATASET[:-1], model, TrainConfig(), model, summary, BABY_DATASET)
     assert not same_as_shipped(BABY_DATASET, model, TrainConfig(), model, {}, BABY_DATASET)
+
+
+def test_probe_figure_draws_each_probe_in_percent():
+    from babylm.figures import probe_figure
+
+    fig = probe_figure([0, 1, 2], np.array([[0.1, 0.5, 0.9], [0.0, 0.2, 0.25]]), ["o after “me want c”", "m"])
+    assert [t.name for t in fig.data] == ["o after “me want c”", "m"]
+    assert list(fig.data[0].y) == pytest.approx([10, 50, 90]) and list(fig.data[1].x) == [0, 1, 2]
