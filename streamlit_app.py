@@ -1,7 +1,7 @@
 """babylm's web app: `streamlit run streamlit_app.py` (or `make run`).
 
 Only lays out the pages; each page is one function in babylm/app/ that wires widgets to the
-core package. The Train and Model pages are imported when first visited, and torch only when
+core package. The Lessons, Train and Model pages are imported when first visited, and torch only when
 a page needs it (babylm/app/warm.py): a fresh server's first Generate page is drawn from a
 precomputed generation while torch loads in the background.
 """
@@ -16,6 +16,13 @@ def train() -> None:
     from babylm.app import train_page
 
     train_page.page()
+
+
+def lessons() -> None:
+    warm.torch_ready()
+    from babylm.app import lessons_page
+
+    lessons_page.page()
 
 
 def model() -> None:
@@ -42,6 +49,7 @@ session.get()
 st.navigation(
     [
         st.Page(generate_page.page, title="Generate", icon="✍️", url_path="generate", default=True),
+        st.Page(lessons, title="Lessons", icon="🍪", url_path="lessons"),
         st.Page(train, title="Train", icon="🏋️", url_path="train"),
         st.Page(model, title="Model", icon="🧠", url_path="model"),
         st.Page(memory, title="Memory", icon="🐘", url_path="memory"),

@@ -270,3 +270,13 @@ def show_stop(lesson: Lesson, number: int, model: CharRNN, vocab: Vocab,
     return ShownStop(number=number, total=len(lesson.stops), settings=stop.settings, step=stop.step,
                      text=texts["text"], question=texts["question"], panel=stop.panel, unit=unit,
                      char=stop.char)
+
+
+def opening_settings(folder: str | Path = LESSONS_DIR) -> GenerationSettings:
+    """What a first-time visitor sees written: the first stop of the first lesson (the seed's
+    "me want cookie" at temperature 0), or greedy defaults if the lessons cannot be read."""
+    try:
+        lessons = load_lessons(folder)
+    except ValueError:
+        lessons = []
+    return lessons[0].stops[0].settings if lessons else GenerationSettings(temperature=0.0)

@@ -210,10 +210,11 @@ def test_the_shipped_default_generation_is_current(pretrained):
     data, meta = warm.default_generation()
     key = "pretrained:" + cache_key(pretrained)
     assert meta["model_key"] == key, "the app's model key changed: rebuild with python -m babylm.app.warm"
-    trace = trace_generation(pretrained.model, pretrained.vocab, GenerationSettings())
+    trace = trace_generation(pretrained.model, pretrained.vocab, warm.opening())
     scales = wire.model_scales(pretrained.model, pretrained.vocab, pretrained.text)
     assert data == wire.encode(trace, scales, wire.trace_id(key, trace))
-    assert meta["id"] == wire.trace_id(key, trace) and meta["settings"] == GenerationSettings().to_query()
+    assert meta["id"] == wire.trace_id(key, trace) and meta["settings"] == warm.opening().to_query()
+    assert warm.opening().temperature == 0 and trace.text.startswith("me want cookie")
     assert generate_page.MAX_SEED == MAX_SEED
 
 

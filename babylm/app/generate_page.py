@@ -65,15 +65,22 @@ def fallback_prompt(baby) -> str:
     return text.split("\n")[0][:8] or baby.itos[-1]
 
 
+def first_visit() -> bool:
+    """A link without generation settings: the page opens on the story (lesson one's first
+    generation, warm.opening()), plays it by itself once and invites to the lessons."""
+    return not any(name in st.query_params for name in FIELDS)
+
+
 def start_session() -> None:
-    """The first run of a session: settings and view from the link (defaults where it has none),
-    with a one-line notice for every value that did not fit."""
+    """The first run of a session: settings and view from the link (the opening story where it
+    has none), with a one-line notice for every value that did not fit."""
     from babylm.settings import GenerationSettings
 
-    settings, notices = GenerationSettings.from_query(st.query_params)
+    welcome = first_visit()
+    settings, notices = GenerationSettings.from_query(st.query_params, warm.opening())
     view, view_notices = ViewState.from_query(st.query_params)
     ss = st.session_state
-    for key, value in dict(gen_settings=settings, gen_view=view, gen_play=0,
+    for key, value in dict(gen_settings=settings, gen_view=view, gen_play=0, gen_welcome=welcome,
                            gen_notices=notices + view_notices).items():
         ss.setdefault(key, value)
     fill_form(ss.gen_settings)
@@ -146,8 +153,8 @@ def usable(settings, baby):
     (after switching models), gives way, with a note saying so: (settings, note or None)."""
     from babylm.settings import GenerationSettings
 
-    if settings is None:  # the first page came from assets/: the defaults
-        settings = GenerationSettings()
+    if settings is None:  # the first page came from assets/: the opening story
+        settings = warm.opening()
     if baby.vocab.unknown(settings.prompt):
         settings = replace(settings, prompt=fallback_prompt(baby))
         shown = md(plain(settings.prompt))
@@ -215,7 +222,8 @@ def first_page(data: bytes, meta: dict) -> None:
     """A fresh session on the shipped model with the default settings: the precomputed
     generation, no torch. Draws exactly what the full page would."""
     view, notices = ViewState.from_query(st.query_params)
-    st.session_state.update(gen_settings=None, gen_view=view, gen_play=0, gen_notices=notices)
+    st.session_state.update(gen_settings=None, gen_view=view, gen_play=0, gen_notices=notices,
+                            gen_welcome=first_visit())
     fill_form_from_query(meta["settings"])
     box = heading(meta["cell"])
     settings_form(meta["vocab"])  # nothing can have been pressed yet in a new session
@@ -257,9 +265,11 @@ def show(box, data: bytes, trace_id: str, steps: int, layers: int, units: int, m
     view, fit_notices = ss.gen_view.fit(steps, layers, units)
     for notice in fit_notices:
         box.info(notice, icon="ℹ️")
+    opening = welcome()  # a first visit: the invitation above the player, and play the story once
     player_box = st.container()
     inspector = make_inspector() if make_inspector else None  # its sections sit below the player
     command, saliency_rows = inspector.controls() if inspector else (None, None)
+    command = opening or command
     with player_box:
         shown = player(data, trace_id, view, play=ss.gen_play, command=command, saliency=saliency_rows)
     ss["player_view"] = shown or view
@@ -267,6 +277,25 @@ def show(box, data: bytes, trace_id: str, steps: int, layers: int, units: int, m
         inspector.unit_view(ss["player_view"].unit)
     with st.expander("What am I looking at?"):
         st.markdown(EXPLAINER)
+
+
+def _lessons() -> None:
+    """Never run: st.page_link finds the Lessons page of streamlit_app.py by its url_path."""
+
+
+def welcome() -> dict | None:
+    """On a first visit: the invitation to the lessons and, on the very first run only, the
+    command that plays the opening story by itself."""
+    ss = st.session_state
+    if not ss.get("gen_welcome") or ss.gen_play:
+        return None
+    st.page_link(st.Page(_lessons, title="Lessons", url_path="lessons"), icon="🍪",
+                 label="New here? Lesson one walks through how it writes “me want cookie”, stop by stop →",
+                 query_params={"lesson": "me-want-cookie", "stop": "1"})
+    if ss.get("gen_welcomed"):
+        return None
+    ss["gen_welcomed"] = True
+    return {"id": "welcome", "play": True}
 
 
 EXPLAINER = """

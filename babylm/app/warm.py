@@ -1,5 +1,5 @@
-"""Start-up: the first visitor's page is drawn from a generation precomputed in assets/ (no torch
-needed), while a background thread imports torch, loads the pretrained model and fills the
+"""Start-up: the first visitor's page (the opening story, lesson one's first generation) is drawn
+from a generation precomputed in assets/ (no torch needed), while a background thread imports torch, loads the pretrained model and fills the
 caches, so the first Generate is quick too.
 
     python -m babylm.app.warm      # rebuild assets/default-generation.* (after `make pretrained`)
@@ -55,14 +55,20 @@ def start() -> None:
     threading.Thread(target=_warm, name=THREAD, daemon=True).start()
 
 
+def opening():
+    """The generation a first visit opens on: lesson one's first stop, "me want cookie" at
+    temperature 0 (babylm.lessons.opening_settings). Needs torch."""
+    from babylm.lessons import opening_settings
+
+    return opening_settings()
+
+
 def _warm() -> None:
     torch_ready()
-    from babylm.settings import GenerationSettings
-
     from . import generate_page, state
 
     model = state.pretrained()
-    generate_page.generation(model.key, GenerationSettings(), model.baby)
+    generate_page.generation(model.key, opening(), model.baby)
 
 
 def _file_digest(path: Path) -> str:
@@ -84,12 +90,10 @@ def default_generation() -> tuple[bytes, dict] | None:
 def build() -> None:
     """Write assets/default-generation.{bin,json} from the shipped model (what the app would send)."""
     torch_ready()
-    from babylm.settings import GenerationSettings
-
     from . import generate_page, state
 
     model = state.pretrained()
-    settings = GenerationSettings()
+    settings = opening()
     trace, data, trace_id = generate_page.generation(model.key, settings, model.baby)
     c = model.baby.config
     meta = {"pretrained_sha256": _file_digest(PRETRAINED), "model_key": model.key, "id": trace_id,

@@ -18,6 +18,9 @@ import { InspectorView } from "./views/inspector.js";
 import { GateHistoryView } from "./views/gate_history.js";
 import { decodeSaliency } from "./saliency.js";
 import { show as showCompare } from "./compare.js";
+import { SamplingView } from "./views/sampling.js";
+import { QuizView, installQuizKeys } from "./views/quiz.js";
+import { HighlightView } from "./views/highlight.js";
 
 const $ = (id) => document.getElementById(id);
 const store = new Store(initialState());
@@ -37,6 +40,8 @@ const actions = {
   },
   hover: (hover) => store.set({ hover }),
   set: (patch) => store.set(patch),
+  pause: () => S.player && S.player.pause(),
+  guess: (id) => store.set({ guesses: Object.assign({}, store.state.guesses, { [store.state.t]: id }) }),
 };
 
 // --- loading a trace ---------------------------------------------------------------------
@@ -47,13 +52,19 @@ function load(args) {
   S.key = args.id;
   S.player = new Player(store, trace.steps);
   const states = trace.panels.filter((p) => p.state), gates = trace.panels.filter((p) => !p.state);
+  const textView = new TextView($("text"), $("caption"), trace);
   S.views = [
-    new TextView($("text"), $("caption"), trace),
+    textView,
     new BarsView($("bars-view"), trace),
     new GridsView($("state-view"), trace, states, actions),
     new GridsView($("gates-view"), trace, gates, actions),
     new ReadoutView($("readout"), trace),
     new HistoryView($("history-view"), trace, actions),
+    // Teaching: what is drawn from, predict-then-reveal, what a lesson points at (last: it marks
+    // elements the views above have just placed).
+    new SamplingView($("sampling-view"), trace, actions),
+    new QuizView($("quiz-view"), $("quiz-score"), trace, actions),
+    new HighlightView(document, textView),
   ];
   S.gatesView = S.views[3];
   addInspector(trace);
@@ -63,7 +74,8 @@ function load(args) {
   // (it does when the page around the player changes shape): carry on there, not at the start.
   S.memory = `babylm-view:${args.id}:${args.play}`;
   const kept = recall(S.memory);
-  store.set(Object.assign(initialState(), { speed: store.state.speed }, fromPython(args.view || {}, trace),
+  const toggles = { speed: store.state.speed, quiz: store.state.quiz, sampling: store.state.sampling };
+  store.set(Object.assign(initialState(), toggles, fromPython(args.view || {}, trace),
                           kept ? fromPython(kept, trace) : {}));
   report.prime(reported(store.state));  // Python knows where it opened the player
   render(store.state, null, true);
@@ -168,6 +180,8 @@ function render(state, prev, force = false) {
   $("play").textContent = state.playing ? "❚❚ Pause" : "▶ Play";
   $("play").setAttribute("aria-pressed", String(state.playing));
   $("gates").checked = state.gates;
+  $("quiz").checked = state.quiz;
+  $("sampling").checked = state.sampling;
   $("speed").value = String(state.speed);
   if (!state.playing) {
     report(reported(state));
@@ -229,6 +243,8 @@ $("reset").onclick = () => S.trace && go(0);
 $("scrub").oninput = (e) => S.trace && go(Number(e.target.value));
 $("speed").onchange = (e) => store.set({ speed: Number(e.target.value) });
 $("gates").onchange = (e) => store.set({ gates: e.target.checked });
+$("quiz").onchange = (e) => store.set({ quiz: e.target.checked, guesses: {} });
+$("sampling").onchange = (e) => store.set({ sampling: e.target.checked });
 
 function onKey(e) {
   const el = e.target;
@@ -247,6 +263,9 @@ document.addEventListener("keydown", onKey);
 // page around it is the same origin, so listen there too.
 const page = protocol.host();
 if (page) page.document.addEventListener("keydown", onKey);
+for (const target of [window, page].filter(Boolean)) {
+  installQuizKeys(target, () => store.state, () => S.trace, actions.guess);
+}
 
 protocol.fitHeight($("player"));
 protocol.ready();

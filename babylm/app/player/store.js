@@ -18,6 +18,12 @@ export function initialState() {
     history: null,    // [panel, layer] the history shows; null: the last state panel, unit's layer
     highlight: null,  // a panel name a lesson points at, or null
     shade: null,      // what colours the text: "none", a panel name, "saliency"; null: the unit's c
+    char: null,       // a character of the text a lesson points at (0-based), or null
+    quiz: false,      // predict, then reveal: hide the next character until the viewer guesses
+    guesses: {},      // step -> the character id guessed there (quiz mode)
+    sampling: false,  // show the distribution actually drawn from, after temperature and top-k
+    temperature: null,  // the sampling view's temperature; null: the generation's own
+    topK: null,       // the sampling view's top-k (0 = all); null: the generation's own
   };
 }
 
@@ -62,6 +68,9 @@ export function fromPython(view, trace) {
   if (ORDERS.includes(view.order)) patch.order = view.order;
   if (Array.isArray(view.rows) || view.rows === null) patch.rows = view.rows;
   if ("highlight" in view) patch.highlight = view.highlight;
+  if ("char" in view) patch.char = Number.isInteger(view.char) ? view.char : null;
+  if (typeof view.quiz === "boolean") patch.quiz = view.quiz;
+  if (typeof view.sampling === "boolean") patch.sampling = view.sampling;
   if (Number.isFinite(view.speed)) patch.speed = view.speed;
   if (view.shade === null || typeof view.shade === "string") patch.shade = view.shade;
   return patch;

@@ -7,7 +7,7 @@ import { sharpCanvas } from "../colors.js";
 import { hostHeight } from "../protocol.js";
 import { visible } from "./text.js";
 
-const K = 10, BAR = "#9db4d6", CHOSEN = "#e8590c", INK = "#1f2430", MUTED = "#5b6375";
+const K = 10, BAR = "#9db4d6", CHOSEN = "#e8590c", INK = "#1f2430", MUTED = "#5b6375", GUESS = "#7950f2";
 
 export class BarsView {
   constructor(root, trace) {
@@ -29,24 +29,26 @@ export class BarsView {
     this.key = "";
   }
 
-  top(t) {
+  top(t, guess) {
     const { probs, vocab, outputs } = this.trace;
     const row = Array.from({ length: vocab }, (_, j) => j);
     row.sort((a, b) => probs[t * vocab + b] - probs[t * vocab + a] || a - b);
     const best = row.slice(0, Math.min(K, vocab));
     if (!best.includes(outputs[t])) best.push(outputs[t]);
+    if (guess !== undefined && !best.includes(guess)) best.push(guess);
     return best;
   }
 
   render(state, prev, force) {
     const width = this.root.clientWidth;
     const rowH = Math.max(17, Math.min(24, Math.floor((hostHeight() * 0.27) / (K + 1))));
-    const key = `${state.t}|${width}|${rowH}`;
+    const guess = state.quiz && state.guesses ? state.guesses[state.t] : undefined;  // quiz: marked
+    const key = `${state.t}|${width}|${rowH}|${guess}`;
     if (!force && key === this.key) return;
     this.key = key;
     const { t } = state, trace = this.trace;
-    const ids = this.top(t);
-    const height = rowH * (K + 1);
+    const ids = this.top(t, guess);
+    const height = rowH * Math.max(K + 1, ids.length);
     const ctx = sharpCanvas(this.canvas, width, height);
     const left = 34, right = 64, w = width - left - right;
     ctx.clearRect(0, 0, width, height);
@@ -68,6 +70,11 @@ export class BarsView {
       ctx.fillStyle = bar.chosen ? CHOSEN : MUTED;
       ctx.fillText(`${(100 * p).toPrecision(3)}%`, left + Math.max(1, p * w) + 5 > left + w - 2
         ? left + w + 4 : left + Math.max(1, p * w) + 5, y + rowH / 2 + 1);
+      if (j === guess) {  // the viewer's guess, outlined
+        ctx.strokeStyle = GUESS;
+        ctx.lineWidth = 2;
+        ctx.strokeRect(1, y + 1, width - 2, rowH - 2);
+      }
       return bar;
     });
   }

@@ -1,0 +1,147 @@
+"""Lessons: the list of lessons, and inside one, its stops one at a time around the player.
+
+The page's URL names the lesson and the stop (`?lesson=me-want-cookie&stop=3`), so every stop
+is a link a teacher can hand out; the player adds the generation and its view to the same URL.
+Next / Back (or PageDown / PageUp, what a presentation clicker sends) move between stops; each
+stop commands the player to its step, unit and panel. Lesson files and their placeholders are
+the core's (babylm/lessons.py); this page only lays them out.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from babylm.lessons import Lesson, ShownStop, find, load_lessons, show_stop
+from babylm.view import ViewState
+
+from . import state
+from .generate_page import generation
+from .player_component import player
+
+GATE_PANELS = ("i", "f", "g", "o", "r", "z", "n")  # a stop pointing at one opens the gates
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def lessons() -> list[Lesson]:
+    """The lesson files, re-read at most every 30 s, so a dropped-in file shows up by itself."""
+    return load_lessons()
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _shown(model_key: str, lesson_key: int, number: int, _lesson: Lesson, _baby) -> ShownStop:
+    return show_stop(_lesson, number, _baby.model, _baby.vocab)
+
+
+def shown(model_key: str, lesson: Lesson, number: int, baby) -> ShownStop:
+    """A stop's texts computed from the model, once per model and lesson version (a frozen
+    ShownStop, shared read-only by every session)."""
+    return _shown(model_key, hash(lesson), number, lesson, baby)
+
+
+def go(name: str | None, number: int | None = None) -> None:
+    """Open a lesson at a stop (or the list): the URL says where, the rerun shows it."""
+    st.query_params.clear()
+    if name is not None:
+        st.query_params.update(lesson=name, stop=str(number or 1))
+    st.session_state["lesson_visit"] = st.session_state.get("lesson_visit", 0) + 1
+
+
+def listing(all_lessons: list[Lesson]) -> None:
+    st.markdown("#### Lessons")
+    st.caption("Each lesson walks through the player stop by stop, with a few sentences to read "
+               "and a question to ask the class. Every number in them comes from the model.")
+    for lesson in all_lessons:
+        with st.container(border=True):
+            left, right = st.columns([5, 1], vertical_alignment="center")
+            left.markdown(f"**{lesson.title}** · {len(lesson.stops)} stops  \n{lesson.summary}")
+            right.button("Start ▶", key=f"start-{lesson.name}", type="primary", width="stretch",
+                         on_click=go, args=(lesson.name, 1))
+    st.caption("Teachers: add a lesson by dropping a TOML file in assets/lessons/ (see the README, “Lessons”).")
+
+
+def stop_number(lesson: Lesson) -> int:
+    raw = st.query_params.get("stop", "1")
+    try:
+        number = int(raw)
+    except ValueError:
+        number = 1
+    if not 1 <= number <= len(lesson.stops):
+        st.info(f"This lesson has stops 1 to {len(lesson.stops)}: showing stop 1.", icon="ℹ️")
+        number = 1
+    return number
+
+
+def model_for_lessons():
+    """The viewer's model when it can show the lesson, else the shipped one (with a note)."""
+    return state.active(), state.pretrained()
+
+
+def view_of(stop: ShownStop) -> ViewState:
+    unit = (stop.unit[0] - 1, stop.unit[1] - 1) if stop.unit else None
+    return ViewState(t=stop.step - 1, gates=stop.panel in GATE_PANELS, unit=unit)
+
+
+def command_of(stop: ShownStop, lesson: Lesson) -> dict:
+    view = view_of(stop).to_player()
+    visit = st.session_state.get("lesson_visit", 0)
+    char = stop.char - 1 if stop.char else None  # the player counts characters from 0
+    return dict(view, id=f"{lesson.name}:{stop.number}:{visit}", highlight=stop.panel, char=char,
+                play=False)
+
+
+def lesson_view(lesson: Lesson) -> None:
+    number = stop_number(lesson)
+    active, shipped = model_for_lessons()
+    model = active
+    try:
+        stop = shown(active.key, lesson, number, active.baby)
+    except ValueError as err:
+        if active is shipped:
+            st.error(f"Can't show this stop: {err}.", icon="⚠️")
+            return
+        st.info(f"Your own model can't show this stop ({err}), so it uses the shipped model.", icon="ℹ️")
+        model, stop = shipped, shown(shipped.key, lesson, number, shipped.baby)
+    title, back, next_, list_ = st.columns([5, 1.3, 1.3, 1.3], vertical_alignment="center")
+    title.markdown(f"#### {lesson.title} <span class='lesson-counter'>· {stop.counter}</span>",
+                   unsafe_allow_html=True)
+    back.button("◀ Back", key="lesson-back", disabled=number == 1, width="stretch", shortcut="PageUp",
+                on_click=go, args=(lesson.name, number - 1), help="The previous stop (PageUp)")
+    next_.button("Next ▶", key="lesson-next", type="primary", disabled=number == len(lesson.stops),
+                 width="stretch", shortcut="PageDown", on_click=go, args=(lesson.name, number + 1),
+                 help="The next stop (PageDown)")
+    list_.button("All lessons", key="lesson-list", width="stretch", on_click=go, args=(None,))
+    st.markdown(f"<div class='lesson-text' data-stop='{number}'>{_html(stop.text)}</div>",
+                unsafe_allow_html=True)
+    if stop.question:
+        st.markdown(f"<div class='lesson-question'>❓ {_html(stop.question)}</div>", unsafe_allow_html=True)
+    trace, data, trace_id = generation(model.key, stop.settings, model.baby)
+    player(data, trace_id, view_of(stop), command=command_of(stop, lesson))
+
+
+def _html(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\n", "<br>"))
+
+
+STYLE = """<style>
+.lesson-counter { font-size: 1rem; color: #5b6375; font-weight: 400; }
+.lesson-text { font-size: 1.15rem; line-height: 1.45; margin: 0 0 0.3rem; }
+.lesson-question { font-size: 1.1rem; background: #fff4e6; border-left: 4px solid #e8590c;
+                   padding: 0.4rem 0.8rem; border-radius: 4px; margin-bottom: 0.4rem; }
+</style>"""
+
+
+def page() -> None:
+    st.html(STYLE)
+    all_lessons = lessons()
+    name = st.query_params.get("lesson")
+    if not name:
+        listing(all_lessons)
+        return
+    try:
+        lesson = find(name, all_lessons)
+    except ValueError as err:
+        st.info(f"{err}.", icon="ℹ️")
+        listing(all_lessons)
+        return
+    lesson_view(lesson)

@@ -1,0 +1,170 @@
+"""Train shows learning: what the Train page adds around its loop so a class can watch a model
+learn. A log of every sample written with its epoch (all kept, newest first), probes charting
+epoch by epoch the probability of small facts such as "o" after "me want c", plain-words help
+for every setting, and warnings before a run that cannot teach much. The numbers come from the
+core (babylm.probes, babylm.advice); this file lays them out.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from babylm import BABY_DATASET, BabyLanguageModel, TrainConfig
+from babylm.advice import corpus_warnings, same_as_shipped
+from babylm.data import Vocab
+from babylm.figures import probe_figure
+from babylm.model import ModelConfig
+from babylm.probes import DEFAULT_PROBES, Probe, ProbeLog, check_probes, measure, parse_probes
+
+SAMPLE_EVERY_SECONDS = 3.0  # inside a long epoch, a sample this often
+SAMPLE_MIN_SECONDS = 0.5  # at epoch ends, but not more often than this (tiny texts end epochs every step)
+SAMPLE_LENGTH = 60
+SAMPLE_TEMPERATURE, SAMPLE_SEED = 0.8, 0  # the same seed every time: what changes is the model
+
+HELP = {
+    "epochs": "How many times the model reads the whole text. More epochs, more practice; training "
+              "stops by itself when the held-out text stops getting easier to predict.",
+    "learning_rate": "How big a step the weights take after each batch. Too small learns slowly; "
+                     "too big jumps around and can get worse.",
+    "batch_size": "How many places in the text are read side by side in each step. More streams "
+                  "mean smoother steps but fewer of them per epoch.",
+    "chunk_length": "How many characters the model is corrected over at once. Memory is carried "
+                    "between chunks, but mistakes are only traced back this far.",
+    "seed": "Chooses the random starting weights and the reading order. The same seed and settings "
+            "always give the same model; the shipped model used seed 0.",
+    "embedding_dim": "How many numbers describe each character on the way in. Small sizes force "
+                     "similar characters to share a description.",
+    "hidden_size": "Memory cells per layer (the seed uses 128). More cells can remember more, but "
+                   "learn more slowly and can learn the text by heart.",
+    "num_layers": "Stacked LSTM layers. The second layer reads the first layer's h, so it can "
+                  "build on its patterns (the seed uses 2).",
+    "dropout": "While training, randomly silence this share of the cells at each step, so the "
+               "model cannot lean on any single one. 0 turns it off.",
+    "probes": 'One fact per line, like "o" after "me want c": the chart follows the probability '
+              "the model gives that character after that text, at the end of every epoch.",
+}
+
+
+def fresh_seed() -> int:
+    """This session's starting seed: not the shipped model's 0, so training with the page's
+    defaults makes a new model rather than silently rebuilding the shipped one."""
+    return st.session_state.setdefault("train_fresh_seed", random.randrange(1, 10_000))
+
+
+def probe_editor() -> list[Probe]:
+    """The facts to watch, typed one per line; a bad line is reported and the rest kept."""
+    text = st.text_area("Facts to watch while it learns", value=st.session_state.get(
+        "train_probes", "\n".join(DEFAULT_PROBES)), height=120, help=HELP["probes"], key="train_probes")
+    try:
+        return parse_probes(text)
+    except ValueError as err:
+        st.error(f"Can't watch these facts: {err}.", icon="⚠️")
+        return []
+
+
+def usable_probes(probes: list[Probe], vocab: Vocab) -> list[Probe]:
+    """The probes this text's characters can express; says which were left out and why."""
+    kept = []
+    for probe in probes:
+        try:
+            kept.append(check_probes(vocab, [probe])[0])
+        except ValueError:
+            missing = "".join(vocab.unknown(probe.context + probe.char)).replace("\n", "⏎")
+            st.caption(f"Not watching {probe.label}: this text has no {missing!r}.")
+    return kept
+
+
+def advice(text: str, model_settings: dict, train_settings: dict, vocab_size: int) -> None:
+    """Warnings before training, in plain words."""
+    try:
+        model = ModelConfig(vocab_size=vocab_size, **model_settings)
+        train = TrainConfig(**train_settings)
+    except ValueError:
+        return  # the Train button reports bad settings
+    for warning in corpus_warnings(text, model, train):
+        st.warning(warning, icon="📏")
+    shipped = shipped_recipe()
+    if shipped and same_as_shipped(text, model, train, *shipped):
+        st.info("These are exactly the settings the shipped model was trained with (seed 0): "
+                "training will rebuild it bit for bit. Change the seed to grow a different one.", icon="ℹ️")
+
+
+@st.cache_resource
+def shipped_recipe() -> tuple | None:
+    try:
+        baby = BabyLanguageModel.pretrained()
+    except (OSError, ValueError):
+        return None
+    return baby.model.config, baby.training_summary, BABY_DATASET
+
+
+@dataclass
+class Watch:
+    """The samples and probe values of one training run, drawn into placeholders as it goes."""
+
+    probes: list[Probe]
+    prompt: str
+    samples: list[tuple[float, str]] = field(default_factory=list)  # (epoch, text), oldest first
+    log: ProbeLog = None
+    last_sample: float = -1e9
+    boxes: tuple = ()
+
+    def __post_init__(self):
+        self.log = ProbeLog(tuple(self.probes))
+
+    def start(self, baby: BabyLanguageModel) -> None:
+        """Before the first step: epoch 0, the untrained model's guesses."""
+        self.boxes = (st.empty(), st.empty())
+        self._measure(baby, 0.0)
+        self._sample(baby, 0.0)
+        self.draw()
+
+    def update(self, baby: BabyLanguageModel, progress, last: bool = False) -> bool:
+        """Called for each Progress; returns True when it recorded something new to draw."""
+        now = time.perf_counter()
+        epoch_end = progress.val_loss is not None
+        changed = False
+        if epoch_end:
+            self._measure(baby, progress.epoch)
+            changed = True
+        due = now - self.last_sample >= (SAMPLE_MIN_SECONDS if epoch_end else SAMPLE_EVERY_SECONDS)
+        if last or due:
+            self._sample(baby, progress.epoch)
+            changed = True
+        return changed
+
+    def _measure(self, baby: BabyLanguageModel, epoch: float) -> None:
+        if self.probes:
+            self.log = self.log.add(epoch, measure(baby.model, baby.vocab, self.probes))
+
+    def _sample(self, baby: BabyLanguageModel, epoch: float) -> None:
+        self.last_sample = time.perf_counter()
+        text = baby.generate_text(self.prompt, SAMPLE_LENGTH, temperature=SAMPLE_TEMPERATURE, seed=SAMPLE_SEED)
+        if not self.samples or self.samples[-1] != (epoch, text):
+            self.samples.append((round(epoch, 2), text))
+
+    def draw(self, boxes: tuple | None = None, key: str = "live") -> None:
+        chart_box, log_box = boxes or self.boxes
+        if self.probes and self.log.epochs:
+            with chart_box.container():
+                st.markdown("**Facts being learned** (the model's probability, at each epoch's end)")
+                st.plotly_chart(probe_figure(self.log.epochs, self.log.series(),
+                                             [p.label for p in self.probes]),
+                                key=f"probe-chart-{key}-{len(self.log.epochs)}")
+        with log_box.container():
+            st.markdown(f"**What it writes** after “{self.prompt}” (temperature {SAMPLE_TEMPERATURE}, "
+                        f"seed {SAMPLE_SEED}: the same dice every time, so only the model changes). "
+                        f"All {len(self.samples)} samples, newest first:")
+            with st.container(height=260):
+                for epoch, text in reversed(self.samples):
+                    shown = text.replace("\n", " ⏎ ")
+                    st.markdown(f"`epoch {epoch:>6.2f}` {_escape(shown)}")
+
+
+def _escape(text: str) -> str:
+    """Text shown as written, not as Markdown."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+-.!|~" else ch for ch in text)
