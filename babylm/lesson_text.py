@@ -51,6 +51,9 @@ class UnitRef:
     def __repr__(self) -> str:
         return "unit"
 
+    def __reduce__(self):
+        return "UNIT"  # one instance, even through pickle (`arg is UNIT` stays true)
+
 
 UNIT = UnitRef()
 

@@ -248,3 +248,11 @@ def test_the_readme_example_is_a_valid_lesson(tmp_path, pretrained):
     assert [s.step for s in lesson.stops] == [9, 11]
     for n in (1, 2):
         assert "{" not in show_stop(lesson, n, pretrained.model, pretrained.vocab).text
+
+
+def test_a_parsed_lesson_survives_pickling():
+    import pickle
+
+    lesson = find("me-want-cookie")
+    again = pickle.loads(pickle.dumps(lesson))
+    assert again == lesson and pickle.loads(pickle.dumps(UNIT)) is UNIT

@@ -21,7 +21,7 @@ from .player_component import player
 GATE_PANELS = ("i", "f", "g", "o", "r", "z", "n")  # a stop pointing at one opens the gates
 
 
-@st.cache_data(ttl=30, show_spinner=False)
+@st.cache_resource(ttl=30, show_spinner=False)
 def lessons() -> list[Lesson]:
     """The lesson files, re-read at most every 30 s, so a dropped-in file shows up by itself."""
     return load_lessons()
@@ -60,11 +60,9 @@ def listing(all_lessons: list[Lesson]) -> None:
 
 
 def stop_number(lesson: Lesson) -> int:
+    """The stop the link names; a bad one shows stop 1 and says so in one line."""
     raw = st.query_params.get("stop", "1")
-    try:
-        number = int(raw)
-    except ValueError:
-        number = 1
+    number = int(raw) if raw.isdigit() else 0
     if not 1 <= number <= len(lesson.stops):
         st.info(f"This lesson has stops 1 to {len(lesson.stops)}: showing stop 1.", icon="ℹ️")
         number = 1

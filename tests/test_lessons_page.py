@@ -1,0 +1,128 @@
+"""The Lessons page and the Generate page's opening, run headless with AppTest: what the server
+tells the player at each stop. Clicking in the player itself is in test_lessons_browser.py."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from babylm import wire
+from babylm.lessons import find, show_stop
+
+LESSONS = """
+from babylm.app import lessons_page
+lessons_page.page()
+"""
+GENERATE = """
+from babylm.app import generate_page
+generate_page.page()
+"""
+
+
+def player_args(at: AppTest) -> dict:
+    (player,) = [c for c in at.get("component_instance") if "babylm_player" in c.proto.component_name]
+    args = json.loads(player.proto.json_args)
+    (trace,) = [a.bytes for a in player.proto.special_args if a.key == "trace"]
+    args["payload"] = wire.decode(trace)
+    return args
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def lesson_text(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "lesson-text" in m.value)
+
+
+@pytest.fixture
+def lessons_app() -> AppTest:
+    return AppTest.from_string(LESSONS, default_timeout=60)
+
+
+def test_the_list_starts_a_lesson_and_next_back_move_between_stops(lessons_app, pretrained):
+    at = lessons_app.run()
+    assert not at.exception
+    assert any("Me want cookie" in m.value for m in at.markdown)
+    button(at, "Start ▶").click().run()  # the first lesson: me want cookie
+    assert at.query_params["lesson"] == "me-want-cookie" and at.query_params["stop"] == "1"
+    assert any("stop 1 of 9" in m.value for m in at.markdown)
+    assert button(at, "◀ Back").disabled
+    lesson = find("me-want-cookie")
+    for number in (2, 3):
+        button(at, "Next ▶").click().run()
+        assert not at.exception
+        assert at.query_params["stop"] == str(number)
+    want = show_stop(lesson, 3, pretrained.model, pretrained.vocab)
+    assert want.text.split("”")[0] in lesson_text(at)  # the model's own numbers, computed
+    assert "c 24" in lesson_text(at)
+    args = player_args(at)
+    assert args["view"]["t"] == 7 and args["command"]["t"] == 7  # step 8: it has read "me want "
+    assert args["command"]["highlight"] == "bars"
+    assert "".join(args["payload"]["itos"][i] for i in args["payload"]["inputs"][:8]) == "me want "
+    button(at, "◀ Back").click().run()
+    assert at.query_params["stop"] == "2" and player_args(at)["command"]["highlight"] == "history"
+    first = player_args(at)["command"]["id"]
+    button(at, "Next ▶").click().run()
+    button(at, "◀ Back").click().run()
+    assert player_args(at)["command"]["id"] != first  # coming back re-applies the stop
+
+
+def test_a_stop_with_a_unit_selects_the_finders_unit_and_opens_the_gates(lessons_app, pretrained):
+    from babylm.analysis.contrast import contrast
+
+    lessons_app.query_params.update(lesson="me-want-cookie", stop="8")
+    at = lessons_app.run()
+    assert not at.exception
+    layer, unit, _ = contrast(pretrained.model, pretrained.vocab, "me want ", "me love ", "cookie")[0]
+    command = player_args(at)["command"]
+    assert command["unit"] == [layer - 1, unit - 1] and command["gates"] is True
+    assert command["highlight"] == "f"
+    assert f"layer {layer}, unit {unit}" in lesson_text(at)
+
+
+def test_a_stop_with_a_character_and_other_settings(lessons_app):
+    lessons_app.query_params.update(lesson="me-want-cookie", stop="9")
+    at = lessons_app.run()
+    args = player_args(at)
+    assert args["command"]["char"] == 10  # the 11th character, counted from 0 in the player
+    assert args["payload"]["settings"]["mode"] == "window"
+    assert button(at, "Next ▶").disabled
+
+
+@pytest.mark.parametrize("query, says", [
+    ({"lesson": "nope"}, "no lesson called 'nope'"),
+    ({"lesson": "sampling", "stop": "99"}, "This lesson has stops 1 to 6: showing stop 1."),
+    ({"lesson": "sampling", "stop": "two"}, "This lesson has stops 1 to 6: showing stop 1."),
+])
+def test_a_bad_lesson_link_says_so_in_one_line(lessons_app, query, says):
+    lessons_app.query_params.update(query)
+    at = lessons_app.run()
+    assert not at.exception
+    assert any(says in i.value for i in at.info)
+
+
+def test_a_first_visit_to_generate_plays_lesson_ones_story_once_and_invites_to_the_lessons():
+    at = AppTest.from_string(GENERATE, default_timeout=60).run()
+    assert not at.exception
+    args = player_args(at)
+    settings = args["payload"]["settings"]
+    assert (settings["prompt"], float(settings["temperature"])) == ("me want ", 0.0)
+    written = "".join(args["payload"]["itos"][i] for i in args["payload"]["outputs"][7:13])
+    assert written == "cookie"
+    assert args["command"] == {"id": "welcome", "play": True}
+    links = at.get("page_link")
+    assert links and "Lesson one" in links[0].proto.label
+    at.run()
+    assert player_args(at)["command"] is None  # played once; a rerun does not replay
+
+
+def test_a_link_with_settings_opens_them_without_the_welcome():
+    at = AppTest.from_string(GENERATE, default_timeout=60)
+    at.query_params.update(prompt="me love ", temperature="0.8", seed="3")
+    at.run()
+    args = player_args(at)
+    assert args["payload"]["settings"]["prompt"] == "me love " and args["command"] is None
+    assert not at.get("page_link")
