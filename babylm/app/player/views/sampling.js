@@ -67,6 +67,7 @@ export class SamplingView {
     const trace = this.trace, V = trace.vocab, t = state.t;
     const row = trace.probs.subarray(t * V, (t + 1) * V);
     const drawn = samplingProbs(row, temperature, topK);
+    this.drawn = drawn;  // what is drawn, for the curious and the tests
     const ids = largest(row, K);
     const chosen = trace.outputs[t], chose = !trace.from_prompt[t];
     if (chose && !ids.includes(chosen)) ids.push(chosen);
