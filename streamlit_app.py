@@ -46,7 +46,7 @@ st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 3.6rem; padd
 # A training run that the click which started this run interrupted stores its model first
 # (babylm/app/session.py), so that whichever page is drawn next already uses it.
 session.get()
-st.navigation(
+pages = st.navigation(
     [
         st.Page(generate_page.page, title="Generate", icon="✍️", url_path="generate", default=True),
         st.Page(lessons, title="Lessons", icon="🍪", url_path="lessons"),
@@ -55,4 +55,6 @@ st.navigation(
         st.Page(memory, title="Memory", icon="🐘", url_path="memory"),
     ],
     position="top",
-).run()
+)
+st.session_state.setdefault("landing_page", pages.title)  # where this session arrived (the opening plays there only)
+pages.run()

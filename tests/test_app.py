@@ -204,7 +204,7 @@ def test_the_shipped_default_generation_is_current(pretrained):
     """assets/default-generation.* is what the app would compute now (else: python -m babylm.app.warm)."""
     from babylm.app import generate_page, warm
     from babylm.app.state import cache_key
-    from babylm.settings import MAX_SEED, GenerationSettings
+    from babylm.settings import MAX_SEED
     from babylm.trace import trace_generation
 
     data, meta = warm.default_generation()

@@ -56,8 +56,11 @@ def expect_step(player, step: int, total: int | None = None) -> None:
 
 
 def open_generate(page: Page, query: str = ""):
-    """Open Generate (with a link's query) and wait for the player; returns its FrameLocator."""
-    page.goto("/" + query)
+    """Open Generate (with a link's query) and wait for the player; returns its FrameLocator.
+    Without a query it opens the library defaults (GenerationSettings(): temperature 0.8) as a
+    link, so the player does not play the opening story by itself as on a first visit
+    (test_lessons_browser.py tests that)."""
+    page.goto("/" + (query or "?temperature=0.8"))
     player = page.frame_locator(PLAYER)
     expect(player.locator("#counter")).to_have_text(re.compile(r"step \d+ of \d+"), timeout=LOAD_MS)
     player_frame(page).wait_for_function("() => window.babylmPlayer && window.babylmPlayer.trace !== null")

@@ -287,7 +287,7 @@ def welcome() -> dict | None:
     """On a first visit: the invitation to the lessons and, on the very first run only, the
     command that plays the opening story by itself."""
     ss = st.session_state
-    if not ss.get("gen_welcome") or ss.gen_play:
+    if not ss.get("gen_welcome") or ss.gen_play or ss.get("landing_page", "Generate") != "Generate":
         return None
     st.page_link(st.Page(_lessons, title="Lessons", url_path="lessons"), icon="🍪",
                  label="New here? Lesson one walks through how it writes “me want cookie”, stop by stop →",
