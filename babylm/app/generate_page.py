@@ -66,9 +66,9 @@ def fallback_prompt(baby) -> str:
 
 
 def first_visit() -> bool:
-    """A link without generation settings: the page opens on the story (lesson one's first
+    """A link that names no generation settings and no view: the page opens on the story (lesson one's first
     generation, warm.opening()), plays it by itself once and invites to the lessons."""
-    return not any(name in st.query_params for name in FIELDS)
+    return not any(name in st.query_params for name in FIELDS + VIEW_KEYS)  # a shared view is not
 
 
 def start_session() -> None:
