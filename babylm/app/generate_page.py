@@ -287,9 +287,12 @@ def welcome() -> dict | None:
     """On a first visit: the invitation to the lessons and, on the very first run only, the
     command that plays the opening story by itself."""
     ss = st.session_state
+    # Always one slot, filled or not: the player keeps its place in the page, so Streamlit never
+    # mounts a new player (which would lose the replay that Generate asks for).
+    slot = st.empty()
     if not ss.get("gen_welcome") or ss.gen_play or ss.get("landing_page", "Generate") != "Generate":
         return None
-    st.page_link(st.Page(_lessons, title="Lessons", url_path="lessons"), icon="🍪",
+    slot.page_link(st.Page(_lessons, title="Lessons", url_path="lessons"), icon="🍪",
                  label="New here? Lesson one walks through how it writes “me want cookie”, stop by stop →",
                  query_params={"lesson": "me-want-cookie", "stop": "1"})
     if ss.get("gen_welcomed"):
