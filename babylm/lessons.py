@@ -31,7 +31,7 @@ PANELS = ("text", "bars", "history", "h", "c", "i", "f", "g", "o", "r", "z", "n"
 MAX_TEXT = 1_200  # characters of a stop's text: a stop is read aloud, not a chapter
 MAX_STOPS = 40
 LESSON_KEYS = {"title", "summary", "order", "settings", "stop"}
-STOP_KEYS = {"step", "settings", "panel", "unit", "char", "text", "question"}
+STOP_KEYS = {"step", "settings", "panel", "unit", "char", "text", "question", "sampling", "quiz"}
 _SETTING_TYPES = {"prompt": (str,), "length": (int,), "temperature": (int, float), "top_k": (int,),
                   "seed": (int,), "mode": (str,)}
 
@@ -47,6 +47,8 @@ class Stop:
     panel: str | None = None  # one of PANELS to point at
     unit: str | None = None  # "layer:unit" from 1, or "contrast:PROMPT_A|PROMPT_B|CONTINUATION[|STATE]"
     char: int | None = None  # a character of the text to point at, numbered from 1
+    sampling: bool | None = None  # show what the next character is drawn from; None: as it was
+    quiz: bool | None = None  # predict, then reveal; None: as it was
 
     @property
     def t(self) -> int:
@@ -76,6 +78,8 @@ class ShownStop:
     panel: str | None
     unit: tuple[int, int] | None  # (layer, unit) from 1, resolved
     char: int | None
+    sampling: bool | None = None
+    quiz: bool | None = None
 
     @property
     def counter(self) -> str:
@@ -147,10 +151,13 @@ def _stop(raw, base: GenerationSettings, n: int) -> Stop:
                              or not 1 <= char <= steps + 1):
         raise ValueError(f"{where}: char: must be a whole number from 1 to {steps + 1} "
                          f"(a character of the text), got {char!r}")
+    for key in ("sampling", "quiz"):
+        if key in raw and not isinstance(raw[key], bool):
+            raise ValueError(f"{where}: {key}: must be true or false, got {raw[key]!r}")
     text = _parsed(raw, "text", where, required=True)
     question = _parsed(raw, "question", where, required=False)
     return Stop(settings=settings, step=step, text=text, question=question, panel=panel,
-                unit=unit, char=char)
+                unit=unit, char=char, sampling=raw.get("sampling"), quiz=raw.get("quiz"))
 
 
 def _parsed(raw: dict, key: str, where: str, required: bool) -> tuple | None:
@@ -269,7 +276,7 @@ def show_stop(lesson: Lesson, number: int, model: CharRNN, vocab: Vocab,
             raise ValueError(f"{where}: {key}: {err}") from None
     return ShownStop(number=number, total=len(lesson.stops), settings=stop.settings, step=stop.step,
                      text=texts["text"], question=texts["question"], panel=stop.panel, unit=unit,
-                     char=stop.char)
+                     char=stop.char, sampling=stop.sampling, quiz=stop.quiz)
 
 
 def opening_settings(folder: str | Path = LESSONS_DIR) -> GenerationSettings:

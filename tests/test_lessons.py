@@ -182,6 +182,7 @@ def test_a_good_small_file_loads(tmp_path):
     (("panel = \"bars\"", "unit = \"2-69\""), "stop 1: unit:"),
     (("panel = \"bars\"", "char = 0"), "stop 1: char:"),
     (("panel = \"bars\"", "colour = \"red\""), "stop 1: colour: not a field here"),
+    (("panel = \"bars\"", "sampling = \"yes\""), "stop 1: sampling: must be true or false"),
     (("temperature = 0", "temperature = 7"), "settings: temperature: must be a number from 0 to 2"),
     (("temperature = 0", "temperature = \"hot\""), "settings: temperature: wrong type"),
     (("temperature = 0", "temprature = 0"), "settings: temprature: not a generation setting"),

@@ -83,6 +83,13 @@ def test_a_stop_with_a_unit_selects_the_finders_unit_and_opens_the_gates(lessons
     assert f"layer {layer}, unit {unit}" in lesson_text(at)
 
 
+def test_a_sampling_stop_opens_what_it_draws_from(lessons_app):
+    lessons_app.query_params.update(lesson="sampling", stop="3")
+    at = lessons_app.run()
+    assert player_args(at)["command"]["sampling"] is True
+    assert float(player_args(at)["payload"]["settings"]["temperature"]) == 1
+
+
 def test_a_stop_with_a_character_and_other_settings(lessons_app):
     lessons_app.query_params.update(lesson="me-want-cookie", stop="9")
     at = lessons_app.run()

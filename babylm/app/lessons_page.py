@@ -83,8 +83,10 @@ def command_of(stop: ShownStop, lesson: Lesson) -> dict:
     view = view_of(stop).to_player()
     visit = st.session_state.get("lesson_visit", 0)
     char = stop.char - 1 if stop.char else None  # the player counts characters from 0
-    return dict(view, id=f"{lesson.name}:{stop.number}:{visit}", highlight=stop.panel, char=char,
-                play=False)
+    command = dict(view, id=f"{lesson.name}:{stop.number}:{visit}", highlight=stop.panel, char=char,
+                   play=False)
+    command.update({k: v for k, v in (("sampling", stop.sampling), ("quiz", stop.quiz)) if v is not None})
+    return command
 
 
 def lesson_view(lesson: Lesson) -> None:
@@ -99,15 +101,17 @@ def lesson_view(lesson: Lesson) -> None:
             return
         st.info(f"Your own model can't show this stop ({err}), so it uses the shipped model.", icon="ℹ️")
         model, stop = shipped, shown(shipped.key, lesson, number, shipped.baby)
-    title, back, next_, list_ = st.columns([5, 1.3, 1.3, 1.3], vertical_alignment="center")
-    title.markdown(f"#### {lesson.title} <span class='lesson-counter'>· {stop.counter}</span>",
-                   unsafe_allow_html=True)
-    back.button("◀ Back", key="lesson-back", disabled=number == 1, width="stretch", shortcut="PageUp",
+    # One bar that wraps: the title, then Back / Next / All lessons in a row (also on a phone).
+    bar = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    bar.markdown(f"#### {lesson.title} <span class='lesson-counter'>· {stop.counter}</span>",
+                 unsafe_allow_html=True, width="stretch")
+    back, next_, list_ = bar, bar, bar
+    back.button("◀ Back", key="lesson-back", disabled=number == 1, shortcut="PageUp",
                 on_click=go, args=(lesson.name, number - 1), help="The previous stop (PageUp)")
     next_.button("Next ▶", key="lesson-next", type="primary", disabled=number == len(lesson.stops),
-                 width="stretch", shortcut="PageDown", on_click=go, args=(lesson.name, number + 1),
+                 shortcut="PageDown", on_click=go, args=(lesson.name, number + 1),
                  help="The next stop (PageDown)")
-    list_.button("All lessons", key="lesson-list", width="stretch", on_click=go, args=(None,))
+    list_.button("All lessons", key="lesson-list", on_click=go, args=(None,))
     st.markdown(f"<div class='lesson-text' data-stop='{number}'>{_html(stop.text)}</div>",
                 unsafe_allow_html=True)
     if stop.question:
