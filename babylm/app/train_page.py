@@ -18,11 +18,11 @@ from babylm.figures import loss_figure
 from babylm.safe_text import md, plain
 
 from . import session, session_budget, state
+from .train_watch import HELP, Watch, advice, fresh_seed, probe_editor, usable_probes
 from .limits import LIMITS
 from .model_page import download_model
 
 REFRESH_SECONDS = 0.4  # how often the page redraws while training
-SAMPLE_SECONDS = 3.0  # how often a fresh sample is written
 MAX_UPLOAD_MB = LIMITS.max_corpus_upload_mb
 SOURCES = {"baby": "Baby talk (built in)", "paste": "Paste text", "upload": "Upload a .txt file"}
 
@@ -98,21 +98,25 @@ def settings_input() -> tuple[dict, dict]:
     with left:
         st.markdown("**Training**")
         epochs = st.slider("Epochs (at most; stops early when validation stops improving)", 1, 300,
-                           **session.kept("train_epochs", d.epochs))
+                           help=HELP["epochs"], **session.kept("train_epochs", d.epochs))
         lr = st.select_slider("Learning rate", [3e-4, 1e-3, 2e-3, 4e-3, 6e-3, 1e-2], format_func=lambda v: f"{v:g}",
-                              **session.kept("train_lr", d.learning_rate))
+                              help=HELP["learning_rate"], **session.kept("train_lr", d.learning_rate))
         batch = st.select_slider("Batch size (parallel streams)", [1, 2, 4, 8, 16, 32, 64],
-                                 **session.kept("train_batch", d.batch_size))
+                                 help=HELP["batch_size"], **session.kept("train_batch", d.batch_size))
         chunk = st.select_slider("Chunk length (characters back-propagated through)",
-                                 [8, 16, 32, 64, 128, 256], **session.kept("train_chunk", d.chunk_length))
-        seed = st.number_input("Seed", 0, 2**31 - 1, **session.kept("train_seed", d.seed))
+                                 [8, 16, 32, 64, 128, 256], help=HELP["chunk_length"],
+                                 **session.kept("train_chunk", d.chunk_length))
+        # A fresh seed per session, not the shipped model's 0: the defaults grow a new model.
+        seed = st.number_input("Seed", 0, 2**31 - 1, help=HELP["seed"], **session.kept("train_seed", fresh_seed()))
     with right:
         st.markdown("**Model**")
-        embedding = st.select_slider("Embedding size", [4, 8, 16, 32, 64, 128], **session.kept("model_embedding", 32))
+        embedding = st.select_slider("Embedding size", [4, 8, 16, 32, 64, 128], help=HELP["embedding_dim"],
+                                     **session.kept("model_embedding", 32))
         hidden = st.select_slider("Hidden units per layer", [8, 16, 32, 64, 128, 256, 512],
-                                  **session.kept("model_hidden", 128))
-        layers = st.slider("LSTM layers", 1, 3, **session.kept("model_layers", 2))
-        dropout = st.slider("Dropout", 0.0, 0.5, step=0.05, **session.kept("model_dropout", 0.2))
+                                  help=HELP["hidden_size"], **session.kept("model_hidden", 128))
+        layers = st.slider("LSTM layers", 1, 3, help=HELP["num_layers"], **session.kept("model_layers", 2))
+        dropout = st.slider("Dropout", 0.0, 0.5, step=0.05, help=HELP["dropout"],
+                            **session.kept("model_dropout", 0.2))
         cell = st.radio("Cell", ["lstm", "gru", "rnn"], horizontal=True, **session.kept("train_cell", "lstm"),
                         format_func={"lstm": "LSTM", "gru": "GRU", "rnn": "Simple RNN"}.get,
                         help="What each layer is made of. LSTM (the seed's) keeps a separate memory "
@@ -166,7 +170,8 @@ def ending_text(history, epochs: int) -> tuple[str, str]:
     return "finished", f"Trained {plural(epochs, 'epoch')}{val} · {last.seconds:.0f} s"
 
 
-def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict) -> None:
+def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict,
+                 probes: list | None = None) -> None:
     """Train with live progress. However the run ends (to the end, early stopping, Stop, leaving
     the page, closing the tab), the trainer slot is released and the model so far becomes this
     session's model.
@@ -176,7 +181,7 @@ def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict) 
     no Streamlit call at all: it stores the model into the session object fetched beforehand."""
     own = session.get()  # fetched now: the `finally` below must make no Streamlit call
     slots = state.trainer_slots()
-    status, bar, chart, sample = st.empty(), st.empty(), st.empty(), st.empty()
+    status, bar, chart = st.empty(), st.empty(), st.empty()
     epochs = settings["epochs"]
     holding, steps, ending = False, None, "stopped"
     # Held until the model is stored: the session's next run waits for it (see session.get).
@@ -187,10 +192,14 @@ def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict) 
                 status.info(waiting_message(), icon="⏳")
             status.caption("Stop, changing a setting or opening another page ends the run and keeps "
                            "the model so far.")
-            prompt = sample_prompt(baby, text)
+            # Samples with their epoch and the watched facts, all kept (train_watch.py).
+            watch = Watch(usable_probes(probes or [], baby.vocab), sample_prompt(baby, text))
+            st.session_state["train_watch"] = watch
+            watch.start(baby)
             steps = baby.train_iter(text, max_seconds=LIMITS.max_train_seconds, **settings)
-            last_draw, last_sample, draws = 0.0, 0.0, 0
+            last_draw, draws, fresh = 0.0, 0, False
             for progress in steps:
+                fresh = watch.update(baby, progress) or fresh
                 now = time.perf_counter()
                 if now - last_draw < REFRESH_SECONDS and progress.val_loss is None:
                     continue
@@ -198,14 +207,16 @@ def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict) 
                 bar.progress(min(progress.epoch / epochs, 1.0), text=progress_text(progress, epochs))
                 draws += 1
                 chart.plotly_chart(history_figure(baby.history), key=f"train-curve-{draws}")
-                if now - last_sample > SAMPLE_SECONDS:
-                    last_sample = now
-                    written = baby.generate_text(prompt, 60, temperature=0.8, seed=0)
-                    sample.markdown("**Sample so far:** " + md(plain(written, limit=200)))  # literal text
+                if fresh:
+                    watch.draw(key=str(draws))
+                    fresh = False
+            if baby.history:
+                watch.finish(baby, baby.history[-1].epoch)
             ending, line = ending_text(baby.history, epochs) if baby.history else ("finished", "")
             bar.progress(1.0, text=line)
             status.empty()
             chart.empty()  # the finished curve is drawn once, under the result
+            watch.clear()  # and so are the samples and the facts
         finally:
             if steps is not None:
                 steps.close()  # leaves the best weights in place, in eval mode
@@ -241,6 +252,9 @@ def show_result() -> None:
     download_model(own)
     if own.baby.history:
         st.plotly_chart(history_figure(own.baby.history), key="train-curve-final")
+    watch = st.session_state.get("train_watch")
+    if watch is not None and watch.samples:
+        watch.draw((st.empty(), st.empty()), key="final")
 
 
 def time_limit_text() -> str:
@@ -262,6 +276,10 @@ def page() -> None:
                "is held out to measure progress; training stops when it stops improving.")
     text, name = corpus_input()
     model_settings, train_settings = settings_input()
+    with st.expander("Watch facts being learned", expanded=False):
+        probes = probe_editor()
+    if text is not None:
+        advice(text, model_settings, train_settings, len(set(text)))
     start, stop = st.columns([1, 1])
     go = start.button("Train ▶", type="primary", disabled=text is None, width="stretch", key="start_training")
     stop.button("Stop ■", width="stretch", help="Ends training now and keeps the model so far.",
@@ -280,5 +298,5 @@ def page() -> None:
         if refused:
             st.error(refused, icon="⚠️")
             return
-        run_training(baby, text, name, train_settings)
+        run_training(baby, text, name, train_settings, probes)
     show_result()

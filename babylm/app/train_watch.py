@@ -20,6 +20,10 @@ from babylm.figures import probe_figure
 from babylm.model import ModelConfig
 from babylm.probes import DEFAULT_PROBES, Probe, ProbeLog, check_probes, measure, parse_probes
 
+from babylm.safe_text import md, plain
+
+from . import session, state
+
 SAMPLE_EVERY_SECONDS = 3.0  # inside a long epoch, a sample this often
 SAMPLE_MIN_SECONDS = 0.5  # at epoch ends, but not more often than this (tiny texts end epochs every step)
 SAMPLE_LENGTH = 60
@@ -51,14 +55,15 @@ HELP = {
 
 def fresh_seed() -> int:
     """This session's starting seed: not the shipped model's 0, so training with the page's
-    defaults makes a new model rather than silently rebuilding the shipped one."""
+    defaults makes a new model rather than silently rebuilding the shipped one (advice() says so
+    when someone sets 0 and the shipped recipe back)."""
     return st.session_state.setdefault("train_fresh_seed", random.randrange(1, 10_000))
 
 
 def probe_editor() -> list[Probe]:
     """The facts to watch, typed one per line; a bad line is reported and the rest kept."""
-    text = st.text_area("Facts to watch while it learns", value=st.session_state.get(
-        "train_probes", "\n".join(DEFAULT_PROBES)), height=120, help=HELP["probes"], key="train_probes")
+    text = st.text_area("Facts to watch while it learns", height=120, help=HELP["probes"],
+                        **session.kept("train_probes", "\n".join(DEFAULT_PROBES)))
     try:
         return parse_probes(text)
     except ValueError as err:
@@ -93,10 +98,9 @@ def advice(text: str, model_settings: dict, train_settings: dict, vocab_size: in
                 "training will rebuild it bit for bit. Change the seed to grow a different one.", icon="ℹ️")
 
 
-@st.cache_resource
 def shipped_recipe() -> tuple | None:
     try:
-        baby = BabyLanguageModel.pretrained()
+        baby = state.pretrained().baby
     except (OSError, ValueError):
         return None
     return baby.model.config, baby.training_summary, BABY_DATASET
@@ -123,19 +127,21 @@ class Watch:
         self._sample(baby, 0.0)
         self.draw()
 
-    def update(self, baby: BabyLanguageModel, progress, last: bool = False) -> bool:
-        """Called for each Progress; returns True when it recorded something new to draw."""
+    def update(self, baby: BabyLanguageModel, progress) -> bool:
+        """Called for every Progress; True when it recorded something new to draw."""
         now = time.perf_counter()
         epoch_end = progress.val_loss is not None
-        changed = False
         if epoch_end:
             self._measure(baby, progress.epoch)
-            changed = True
-        due = now - self.last_sample >= (SAMPLE_MIN_SECONDS if epoch_end else SAMPLE_EVERY_SECONDS)
-        if last or due:
+        if now - self.last_sample >= (SAMPLE_MIN_SECONDS if epoch_end else SAMPLE_EVERY_SECONDS):
             self._sample(baby, progress.epoch)
-            changed = True
-        return changed
+            return True
+        return epoch_end
+
+    def finish(self, baby: BabyLanguageModel, epoch: float) -> None:
+        """After the last step: a last sample, unless the last epoch has one already."""
+        if not self.samples or self.samples[-1][0] != round(epoch, 2):
+            self._sample(baby, epoch)
 
     def _measure(self, baby: BabyLanguageModel, epoch: float) -> None:
         if self.probes:
@@ -146,6 +152,10 @@ class Watch:
         text = baby.generate_text(self.prompt, SAMPLE_LENGTH, temperature=SAMPLE_TEMPERATURE, seed=SAMPLE_SEED)
         if not self.samples or self.samples[-1] != (epoch, text):
             self.samples.append((round(epoch, 2), text))
+
+    def clear(self) -> None:
+        for box in self.boxes:
+            box.empty()
 
     def draw(self, boxes: tuple | None = None, key: str = "live") -> None:
         chart_box, log_box = boxes or self.boxes
@@ -161,10 +171,4 @@ class Watch:
                         f"All {len(self.samples)} samples, newest first:")
             with st.container(height=260):
                 for epoch, text in reversed(self.samples):
-                    shown = text.replace("\n", " ⏎ ")
-                    st.markdown(f"`epoch {epoch:>6.2f}` {_escape(shown)}")
-
-
-def _escape(text: str) -> str:
-    """Text shown as written, not as Markdown."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+-.!|~" else ch for ch in text)
+                    st.markdown(f"`epoch {epoch:>6.2f}` " + md(plain(text.replace("\n", " ⏎ "), limit=240)))  # literal
