@@ -23,7 +23,7 @@ def corpus_warnings(text: str, model: ModelConfig, train: TrainConfig) -> list[s
     warnings = []
     if n < SMALL_CORPUS:
         warnings.append(
-            f"This text is short: {n:,} characters, against about {weights:,} weights in the network. "
+            f"This text is short ({n:,} characters) for a network of about {weights:,} weights. "
             "With so little to read the model will mostly learn it by heart instead of learning "
             f"patterns, and new text it writes will be copies or noise. Aim for {SMALL_CORPUS:,} "
             "characters or more (the baby-talk corpus has about 10,000).")

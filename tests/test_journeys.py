@@ -52,7 +52,7 @@ def start_training(page, corpus: str | None = None, epochs: int | None = None) -
     if corpus is not None:
         page.get_by_text("Paste text").click()
         paste(page, corpus)
-        expect(page.get_by_text(f"{len(corpus):,} characters")).to_be_visible()
+        expect(page.get_by_text(f"{len(corpus):,} characters, ")).to_be_visible()  # the caption, not the size warning
     if epochs is not None:
         set_epochs(page, epochs)
     page.get_by_role("button", name="Train ▶").click()
@@ -86,7 +86,7 @@ def test_the_train_text_box_keeps_every_change(page):
         if len(text) < 100:
             expect(alert(page, "too short")).to_be_visible()
         else:
-            expect(page.get_by_text(f"{len(text):,} characters")).to_be_visible()
+            expect(page.get_by_text(f"{len(text):,} characters, ")).to_be_visible()  # the caption, not the size warning
             expect(alert(page, "too short")).to_have_count(0)
         page.wait_for_timeout(300)  # let any late rerun land
         expect(box).to_have_value(text)
