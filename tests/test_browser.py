@@ -422,7 +422,7 @@ def test_train_on_pasted_text_makes_it_the_active_model(page, request):
     text = page.get_by_role("textbox", name="Your text")
     text.fill(corpus)
     text.press("Control+Enter")
-    expect(page.get_by_text(f"{len(corpus):,} characters")).to_be_visible()
+    expect(page.get_by_text(f"{len(corpus):,} characters, ")).to_be_visible()
     epochs = page.locator('input[type=range][aria-label^="Epochs"]')
     epochs.focus()
     epochs.press("Home")
