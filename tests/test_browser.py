@@ -431,7 +431,9 @@ def test_train_on_pasted_text_makes_it_the_active_model(page, request):
     page.get_by_role("button", name="Train ▶").click()
     expect(alert(page, "Done")).to_be_visible(timeout=60_000)
     expect(alert(page, "your model")).to_be_visible()
-    expect(page.locator(".stPlotlyChart")).to_have_count(1)  # the finished curve, once
+    # The finished loss curve and the watched facts, once each (no leftovers from the live run).
+    expect(page.locator(".stPlotlyChart")).to_have_count(2)
+    expect(page.get_by_text("Facts being learned", exact=True)).to_have_count(1)
     SHOTS.mkdir(parents=True, exist_ok=True)
     full_page_screenshot(page, SHOTS / f"{request.node.name}-train-page.png")
 
