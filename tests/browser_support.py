@@ -166,3 +166,15 @@ def full_page_screenshot(page: Page, path: Path, viewport: dict = VIEWPORT) -> N
 # --- helpers --------------------------------------------------------------------------------
 def alert(page: Page, text: str):
     return page.locator('[data-testid="stAlert"]').filter(has_text=text)
+
+
+def train_two_epochs(page: Page, timeout_ms: int) -> None:
+    """Set the Train page's Epochs slider to 2 as a keyboard user would, press Train, and wait
+    for the run's "Done"."""
+    epochs = page.locator('input[type=range][aria-label^="Epochs"]')
+    epochs.focus()
+    epochs.press("Home")
+    epochs.press("ArrowRight")
+    expect(epochs).to_have_value("2")
+    page.get_by_role("button", name="Train ▶").click()
+    expect(alert(page, "Done")).to_be_visible(timeout=timeout_ms)

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from browser_support import LOAD_MS, PLAYER, SHOTS, Page, alert, expect, full_page_screenshot
+from browser_support import LOAD_MS, PLAYER, SHOTS, Page, alert, expect, full_page_screenshot, train_two_epochs
 # Other test files once imported these from here; they live in browser_support.py now.
 from browser_support import CHROMIUM_ARGS, VIEWPORT, chromium, free_port, unavailable  # noqa: F401
 
@@ -423,13 +423,7 @@ def test_train_on_pasted_text_makes_it_the_active_model(page, request):
     text.fill(corpus)
     text.press("Control+Enter")
     expect(page.get_by_text(f"{len(corpus):,} characters, ")).to_be_visible()
-    epochs = page.locator('input[type=range][aria-label^="Epochs"]')
-    epochs.focus()
-    epochs.press("Home")
-    epochs.press("ArrowRight")
-    expect(epochs).to_have_value("2")
-    page.get_by_role("button", name="Train ▶").click()
-    expect(alert(page, "Done")).to_be_visible(timeout=60_000)
+    train_two_epochs(page, timeout_ms=60_000)
     expect(alert(page, "your model")).to_be_visible()
     # The finished loss curve and the watched facts, once each (no leftovers from the live run).
     expect(page.locator(".stPlotlyChart")).to_have_count(2)

@@ -23,7 +23,7 @@ import pytest
 from deploy.school import COOKIE, start_nginx, start_replica, stop_all, wait_healthy
 
 from browser_support import (CHROMIUM_ARGS, LOAD_MS, PLAYER, SHOTS, VIEWPORT, alert, free_port,
-                             full_page_screenshot, unavailable)
+                             full_page_screenshot, train_two_epochs, unavailable)
 
 try:
     from playwright.sync_api import expect, sync_playwright
@@ -135,13 +135,7 @@ def test_a_class_session_through_nginx_generates_trains_downloads_and_uploads(sc
                 text = page.get_by_role("textbox", name="Your text")
                 text.fill("me want cookie\nme love mommy\n" * 30)
                 text.press("Control+Enter")
-                epochs = page.locator('input[type=range][aria-label^="Epochs"]')
-                epochs.focus()
-                epochs.press("Home")
-                epochs.press("ArrowRight")
-                expect(epochs).to_have_value("2")
-                page.get_by_role("button", name="Train ▶").click()
-                expect(alert(page, "Done")).to_be_visible(timeout=90_000)
+                train_two_epochs(page, timeout_ms=90_000)
 
                 page.get_by_role("link", name="Model").click()
                 expect(page.get_by_role("heading", name=re.compile(r"Your model \(2 epochs"))).to_be_visible()
