@@ -22,7 +22,7 @@ import torch
 
 from .data import Vocab
 from .model import CharLSTM, NumpyStep
-from .sampling import check_sampling, check_seed, make_generator, sample
+from .sampling import Sampler, check_sampling, check_seed
 
 MODES = ("stateful", "window")
 MAX_LENGTH = 10_000
@@ -123,8 +123,8 @@ def generate_steps(model: CharLSTM, vocab: Vocab, prompt: str, length: int,
     if show_k is not None and (isinstance(show_k, bool) or not isinstance(show_k, int) or show_k < 1):
         raise ValueError(f"show_k must be None or a whole number of at least 1, got {show_k!r}")
     show_k = min(show_k or top_k or DEFAULT_SHOW_K, len(vocab))
-    generator = make_generator(seed)
-    step = NumpyStep(model)  # model.step's arithmetic in NumPy: this loop is torch-overhead bound
+    sampler = Sampler(seed, len(vocab))
+    step = NumpyStep.of(model)  # model.step's arithmetic in NumPy: this loop is torch-overhead bound
     ids = vocab.encode(prompt)
     n_steps = len(prompt) + length - 1
     state = step.initial_state()
@@ -134,7 +134,7 @@ def generate_steps(model: CharLSTM, vocab: Vocab, prompt: str, length: int,
         else:
             logits, arrays = _read_window(step, ids[max(0, t + 1 - model.config.seq_length): t + 1])
         from_prompt = t + 1 < len(prompt)
-        next_id = ids[t + 1] if from_prompt else sample(torch.from_numpy(logits), temperature, top_k, generator)
+        next_id = ids[t + 1] if from_prompt else sampler(logits, temperature, top_k)
         if not from_prompt:
             ids.append(next_id)
         probs = softmax(logits)  # (V,)

@@ -16,6 +16,8 @@ The model is pure: state in, state out. No sampling, printing or file I/O here.
 from __future__ import annotations
 
 import numbers
+import threading
+import weakref
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -203,8 +205,26 @@ class NumpyStep:
     against ~140 us). Generation's step loop uses it; `step` stays the reference, and the tests
     hold the two equal (and to torch's nn.LSTM / nn.GRU / nn.RNN).
 
-    Built from the model's weights at construction: make a new one after training.
+    Built from the model's weights at construction. `NumpyStep.of(model)` keeps one per model
+    and builds a new one when any weight has changed in place since (training, loading).
     """
+
+    _cache: "weakref.WeakKeyDictionary[CharRNN, tuple[tuple, NumpyStep]]" = weakref.WeakKeyDictionary()
+    _cache_lock = threading.Lock()
+
+    @classmethod
+    def of(cls, model: CharRNN) -> "NumpyStep":
+        """The model's NumpyStep, rebuilt only when a weight changed (torch counts every in-place
+        change of a tensor in `_version`; a replaced tensor has a new address), so a class's generations share one copy of the weights."""
+        version = tuple((p.data_ptr(), p._version) for p in model.parameters())
+        with cls._cache_lock:
+            hit = cls._cache.get(model)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        step = cls(model)
+        with cls._cache_lock:
+            cls._cache[model] = (version, step)
+        return step
 
     def __init__(self, model: CharRNN):
         self.cell = model.config.cell

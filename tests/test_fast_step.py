@@ -47,3 +47,24 @@ def test_numpy_step_equals_step_and_torch_modules(cell, layers):
         np.testing.assert_allclose(np.stack(logits_np), head(out)[0].numpy(), atol=1e-5)
         for mine, theirs in zip(state_np, final):
             np.testing.assert_allclose(mine, theirs[:, 0].numpy(), atol=1e-5)
+
+
+def test_the_shared_step_follows_the_weights():
+    """NumpyStep.of reuses one copy per model until a weight changes in place (training,
+    load_state_dict) or is replaced; then generation must see the new weights."""
+    torch.manual_seed(0)
+    model = CharRNN(ModelConfig(vocab_size=7, embedding_dim=4, hidden_size=6, num_layers=2)).eval()
+    first = NumpyStep.of(model)
+    assert NumpyStep.of(model) is first
+    with torch.no_grad():
+        model.head.bias.add_(1.0)  # what an optimizer step does
+    second = NumpyStep.of(model)
+    assert second is not first
+    np.testing.assert_allclose(second.head_b, model.head.bias.detach().numpy())
+    other = CharRNN(ModelConfig(vocab_size=7, embedding_dim=4, hidden_size=6, num_layers=2))
+    model.load_state_dict(other.state_dict())
+    third = NumpyStep.of(model)
+    assert third is not second
+    np.testing.assert_allclose(third.head_w, other.head.weight.detach().numpy().T)
+    model.head.weight.data = torch.zeros_like(model.head.weight)  # replaced, not changed in place
+    assert not NumpyStep.of(model).head_w.any()

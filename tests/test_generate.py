@@ -200,3 +200,29 @@ def test_generation_does_not_touch_global_rng(pretrained):
     torch.manual_seed(0)
     pretrained.generate_text("me ", 30, seed=9)
     assert torch.equal(torch.rand(3), expected)
+
+
+def test_sampler_draws_what_torch_multinomial_draws():
+    """Generation's Sampler must give every seed the same text as torch.multinomial on the
+    softmax of logits / temperature (top-k masked), draw for draw."""
+    from babylm.sampling import Sampler, sampling_probs, sampling_probs_np
+
+    rng = np.random.default_rng(0)
+    for trial in range(300):
+        V = int(rng.integers(2, 60))
+        logits = (rng.normal(size=V) * rng.uniform(0.1, 8)).astype(np.float32)
+        temperature = float(rng.choice([1e-3, 0.3, 1.0, 1.7, 20.0]))
+        top_k = None if trial % 2 else int(rng.integers(1, V + 1))
+        want = torch.softmax(torch.from_numpy(logits).double() / temperature, -1)
+        if top_k is not None:
+            kth = torch.topk(torch.from_numpy(logits), top_k).values[-1]
+            want = torch.softmax((torch.from_numpy(logits).double() / temperature)
+                                 .masked_fill(torch.from_numpy(logits) < kth, float("-inf")), -1)
+        np.testing.assert_array_equal(sampling_probs_np(logits, temperature, top_k),
+                                      sampling_probs(torch.from_numpy(logits), temperature, top_k).numpy())
+        np.testing.assert_allclose(sampling_probs_np(logits, temperature, top_k), want.float().numpy(), atol=1e-6)
+        seed = int(rng.integers(0, 2**63))
+        reference, sampler = make_generator(seed), Sampler(seed, V)
+        probs = sampling_probs(torch.from_numpy(logits), temperature, top_k)
+        assert [int(torch.multinomial(probs, 1, generator=reference)) for _ in range(20)] == \
+            [sampler(logits, temperature, top_k) for _ in range(20)]
