@@ -46,24 +46,31 @@ SCALE_UNIT_STEPS = 400_000  # ... fewer for a big model: at most this many steps
 # --- the two encodings ------------------------------------------------------------------------
 def to_d16(x: np.ndarray) -> np.ndarray:
     """float array -> uint16, each value rounded to 3 significant digits (half to even, as
-    Python's format does)."""
-    x = np.asarray(x, dtype=np.float32)
-    a = np.minimum(np.abs(x).astype(np.float64), 999 * 10.0 ** (MAX_EXP - 2))
-    nonzero = a >= 10.0 ** MIN_EXP
-    e = np.floor(np.log10(np.where(nonzero, a, 1.0))).astype(np.int64)
-    m = np.round(_shift(a, 2 - e))
+    Python's format does). NaN and anything below 1e-28 in size are sent as 0."""
+    shape = np.shape(x)
+    x = np.asarray(x, dtype=np.float32).reshape(-1)
+    ax = np.abs(x)
+    nonzero = ax >= np.float32(10.0 ** MIN_EXP)
+    a32 = np.fmin(np.fmax(ax, np.float32(10.0 ** MIN_EXP)), np.float32(999 * 10.0 ** (MAX_EXP - 2)))
+    e = np.floor(np.log10(a32)).astype(np.int64)  # may be one off next to a power of ten: fixed below
+    a = a32.astype(np.float64)
+    k = 2 - e
+    m = a * _POW10[np.maximum(k, 0)]  # a * 10**k, exact (see _shift); k < 0 only from 1,000 up
+    big = np.flatnonzero(k < 0)
+    if big.size:
+        m[big] = a[big] / _POW10[-k[big]]
+    m = np.round(m, out=m)
     # log10 can land one off next to a power of ten: fix those few and round them again.
-    off = np.flatnonzero(((m >= 1000) | (m < 100)) & nonzero.ravel().reshape(m.shape)) if m.ndim else None
-    if off is not None and off.size:
-        flat_e, flat_m, flat_a = e.reshape(-1), m.reshape(-1), a.reshape(-1)
-        fix_e = flat_e[off] + np.where(flat_m[off] >= 1000, 1, -1)
-        fix_m = np.round(_shift(flat_a[off], 2 - fix_e))
+    off = np.flatnonzero(((m >= 1000) | (m < 100)) & nonzero)
+    if off.size:
+        fix_e = e[off] + np.where(m[off] >= 1000, 1, -1)
+        fix_m = np.round(_shift(a[off], 2 - fix_e))
         up = fix_m >= 1000  # 999.5 rounding up after the fix
-        flat_e[off], flat_m[off] = np.where(up, fix_e + 1, fix_e), np.where(up, 100, fix_m)
+        e[off], m[off] = np.where(up, fix_e + 1, fix_e), np.where(up, 100, fix_m)
     e = np.clip(e, MIN_EXP, MAX_EXP)
     code = (np.signbit(x).astype(np.uint16) << 15) | ((e - MIN_EXP).astype(np.uint16) << 10) \
         | m.astype(np.uint16)
-    return np.where(nonzero, code, 0).astype(np.uint16)
+    return np.where(nonzero, code, 0).astype(np.uint16).reshape(shape)
 
 
 _POW10 = 10.0 ** np.arange(0, 64)  # exact in float64 up to 1e22, the largest shift used here

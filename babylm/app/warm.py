@@ -7,6 +7,7 @@ caches, so the first Generate is quick too.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -16,6 +17,7 @@ from pathlib import Path
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 PRETRAINED = ASSETS / "pretrained.safetensors"
 BUFFER, META = ASSETS / "default-generation.bin", ASSETS / "default-generation.json"
+LESSONS = ASSETS / "lessons"
 THREAD = "babylm-warm-up"
 
 _lock = threading.Lock()
@@ -57,10 +59,29 @@ def start() -> None:
 
 def opening():
     """The generation a first visit opens on: lesson one's first stop, "me want cookie" at
-    temperature 0 (babylm.lessons.opening_settings). Needs torch."""
+    temperature 0 (babylm.lessons.opening_settings), read from the lesson files once per
+    process (every new session's first Generate asks). Needs torch."""
+    return _opening(_stamp(LESSONS))
+
+
+@functools.lru_cache(maxsize=1)
+def _opening(stamp):
     from babylm.lessons import opening_settings
 
     return opening_settings()
+
+
+def _stamp(*paths: Path) -> tuple:
+    """What changes when any of these files or folders' entries change: names, sizes, times."""
+    out = []
+    for path in paths:
+        for p in sorted(path.glob("*")) if path.is_dir() else [path]:
+            try:
+                st = p.stat()
+                out.append((str(p), st.st_size, st.st_mtime_ns))
+            except OSError:
+                out.append((str(p), None, None))
+    return tuple(out)
 
 
 def _warm() -> None:
@@ -77,7 +98,13 @@ def _file_digest(path: Path) -> str:
 
 def default_generation() -> tuple[bytes, dict] | None:
     """The precomputed default generation of the shipped model: (wire buffer, metadata), or None
-    when it is missing or was made from another pretrained file."""
+    when it is missing or was made from another pretrained file. Read once per process (and
+    again if a file changes): every new session's first run asks."""
+    return _default_generation(_stamp(META, BUFFER, PRETRAINED))
+
+
+@functools.lru_cache(maxsize=1)
+def _default_generation(stamp) -> tuple[bytes, dict] | None:
     try:
         meta = json.loads(META.read_text())
         if meta.get("pretrained_sha256") != _file_digest(PRETRAINED):
