@@ -48,9 +48,12 @@ def generation(model_key: str, settings: GenerationSettings, _baby) -> tuple[Tra
     from babylm import wire
     from babylm.trace import trace_generation
 
-    trace = trace_generation(_baby.model, _baby.vocab, settings)
-    trace_id = wire.trace_id(model_key, trace)
-    return trace, wire.encode(trace, scales(model_key, _baby), trace_id), trace_id
+    from .compute import turn
+
+    with turn():
+        trace = trace_generation(_baby.model, _baby.vocab, settings)
+        trace_id = wire.trace_id(model_key, trace)
+        return trace, wire.encode(trace, scales(model_key, _baby), trace_id), trace_id
 
 
 # --- settings: the form, the link ---------------------------------------------------------

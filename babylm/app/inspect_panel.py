@@ -18,6 +18,7 @@ from babylm.analysis.units import properties_of_trace, reading_of_trace
 from babylm.trace import Trace, trace_text
 
 from .coloured_text import coloured_html, legend_html, value_range
+from .compute import turn
 
 CORPUS_CHARS = 2_000  # characters of the training text a unit is shown over
 TOP_BUTTONS = 5  # units one click away after a comparison
@@ -41,7 +42,10 @@ def corpus_stretch(text: str | None) -> str | None:
 @st.cache_resource(max_entries=8, show_spinner="Reading the training text…")
 def corpus_trace(model_key: str, _baby) -> Trace | None:
     stretch = corpus_stretch(_baby.text)
-    return trace_text(_baby.model, _baby.vocab, stretch) if stretch else None
+    if not stretch:
+        return None
+    with turn():
+        return trace_text(_baby.model, _baby.vocab, stretch)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -53,7 +57,8 @@ def corpus_properties(model_key: str, state: str, _baby):
 @st.cache_data(max_entries=64, show_spinner="Comparing…")
 def ranking(model_key: str, prompt_a: str, prompt_b: str, continuation: str, state: str,
             _baby) -> list[tuple[int, int, float]]:
-    return contrast(_baby.model, _baby.vocab, prompt_a, prompt_b, continuation, state=state)
+    with turn():
+        return contrast(_baby.model, _baby.vocab, prompt_a, prompt_b, continuation, state=state)
 
 
 def default_state(names) -> str:
@@ -181,7 +186,8 @@ def saliency_matrix(model_key: str, trace_id: str, _baby, _trace: Trace):
     """(T, T): the trace's saliency rows (one per model and generation)."""
     from babylm.analysis import saliency
 
-    return saliency(_baby.model, _baby.vocab, _trace.text, mode=_trace.mode)
+    with turn():
+        return saliency(_baby.model, _baby.vocab, _trace.text, mode=_trace.mode)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)

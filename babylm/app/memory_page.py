@@ -26,6 +26,7 @@ from babylm.trace import trace_text
 from babylm.wire import encode, model_scales
 
 from .compare_component import compare_player
+from .compute import turn
 
 PRECOMPUTED = ASSETS / "memory_reach.json"
 
@@ -141,9 +142,11 @@ def side_by_side_data(animal: str, filler_text: str) -> tuple[list[bytes], list[
     text = "\n" + line(animal, filler_text)
     traces, spreads = [], []
     for label, baby in models.items():
-        trace = trace_text(baby.model, baby.vocab, text)
+        with turn():
+            trace = trace_text(baby.model, baby.vocab, text)
+            spread = animal_spread(baby.model, baby.vocab, filler_text)[1]
         traces.append(encode(trace, colour_ranges(label), trace_key=label))
-        spreads.append([round(float(v), 5) for v in animal_spread(baby.model, baby.vocab, filler_text)[1]])
+        spreads.append([round(float(v), 5) for v in spread])
     key = hashlib.sha256(json.dumps([animal, filler_text]).encode()).hexdigest()[:16]
     return traces, spreads, key
 
