@@ -241,6 +241,55 @@ class NumpyStep:
         w_ih0, _, b_ih0, _ = self.layers[0]
         self.x0 = as_np(model.embedding.weight) @ w_ih0 + b_ih0  # (V, G*H)
         self.head_w, self.head_b = as_np(model.head.weight).T.copy(), as_np(model.head.bias)  # (H, V), (V,)
+        if self.cell == "lstm":
+            self._fuse_lstm()
+
+    def _fuse_lstm(self) -> None:
+        """The LSTM's weights arranged for `_lstm`: each gate's pre-activation comes out already
+        halved where a sigmoid follows (i, f, o), so one tanh over all four gates gives
+        sigmoid(z) = (1 + tanh(z / 2)) / 2 for those and tanh(z) for g. Halving is exact in
+        float32; both biases are summed once."""
+        H = self.hidden
+        half = np.full(4 * H, 0.5, np.float32)
+        half[2 * H:3 * H] = 1.0  # g keeps its scale
+        self._gate_mul = half.copy()  # tanh -> gate: i, f, o map t to t / 2 + 1 / 2; g stays t
+        self._gate_add = np.where(half == 0.5, 0.5, 0.0).astype(np.float32)
+        self._fused = []
+        for k, (w_ih, w_hh, b_ih, b_hh) in enumerate(self.layers):
+            bias = (b_ih + b_hh) * half
+            if k == 0:  # the input part is a lookup: fold both biases into it
+                self._x0_half = (self.x0 + b_hh) * half  # (V, 4H)
+                bias = None
+            self._fused.append((w_ih * half, w_hh * half, bias))
+
+    def _lstm(self, idx: int, state: tuple[np.ndarray, ...]):
+        """The LSTM step, writing each layer's h, c, i, f, g, o straight into one (L, 6, H) array
+        (i, f, g, o contiguous, in torch's gate order): about half the NumPy calls of the
+        general path."""
+        H, h_prev, c_prev = self.hidden, state[0], state[1]
+        out = np.empty((len(self.layers), 6, H), np.float32)
+        x = None
+        for k, (w_ih, w_hh, bias) in enumerate(self._fused):
+            pre = h_prev[k] @ w_hh  # (4H,)
+            if k == 0:
+                pre += self._x0_half[idx]
+            else:
+                pre += x @ w_ih
+                pre += bias
+            gates = out[k, 2:].reshape(4 * H)  # a view: i, f, g, o
+            np.tanh(pre, out=gates)
+            gates *= self._gate_mul
+            gates += self._gate_add
+            i, f, g, o = out[k, 2], out[k, 3], out[k, 4], out[k, 5]
+            c, h = out[k, 1], out[k, 0]
+            np.multiply(f, c_prev[k], out=c)
+            c += i * g  # c = f * c + i * g
+            np.tanh(c, out=h)
+            h *= o  # h = o * tanh(c)
+            x = h
+        logits = x @ self.head_w + self.head_b  # (V,)
+        internals = {name: out[:, n] for n, name in enumerate(self.names)}  # {name: (L, H)}
+        return logits, (out[:, 0], out[:, 1]), internals
 
     def initial_state(self) -> tuple[np.ndarray, ...]:
         """Zeros: (h, c) for an LSTM, (h,) otherwise, each (L, H)."""
@@ -250,20 +299,15 @@ class NumpyStep:
     def __call__(self, idx: int, state: tuple[np.ndarray, ...]
                  ) -> tuple[np.ndarray, tuple[np.ndarray, ...], dict[str, np.ndarray]]:
         """Read character `idx`: logits (V,), the new state, and {name: (L, H)} internals."""
+        if self.cell == "lstm":
+            return self._lstm(idx, state)
         H = self.hidden
         out = np.empty((len(self.names), len(self.layers), H), np.float32)  # internals, in order
         x = None
         for k, (w_ih, w_hh, b_ih, b_hh) in enumerate(self.layers):
             x_part = self.x0[idx] if k == 0 else x @ w_ih + b_ih  # (G*H,)
             h_part = state[0][k] @ w_hh + b_hh  # (G*H,)
-            if self.cell == "lstm":
-                pre = x_part + h_part  # gate order as in torch: i, f, g, o
-                s = _sigmoid(pre)  # (4H,): i, f and o are sigmoids (the g slot is unused)
-                g = np.tanh(pre[2 * H:3 * H])
-                c = s[H:2 * H] * state[1][k] + s[:H] * g  # f * c + i * g
-                h = s[3 * H:] * np.tanh(c)  # o * tanh(c)
-                out[:, k] = (h, c, s[:H], s[H:2 * H], g, s[3 * H:])  # h, c, i, f, g, o
-            elif self.cell == "gru":
+            if self.cell == "gru":
                 rz = _sigmoid(x_part[:2 * H] + h_part[:2 * H])  # r, z
                 n = np.tanh(x_part[2 * H:] + rz[:H] * h_part[2 * H:])
                 z = rz[H:]
@@ -275,8 +319,7 @@ class NumpyStep:
             x = h
         logits = x @ self.head_w + self.head_b  # (V,)
         internals = dict(zip(self.names, out))  # {name: (L, H)}
-        new_state = (out[0], out[1]) if self.cell == "lstm" else (out[0],)
-        return logits, new_state, internals
+        return logits, (out[0],), internals
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
