@@ -19,7 +19,11 @@ Two encodings, chosen per block:
   (5 bits, e from -28 to 3), mantissa m from 100 to 999 (10 bits); value = m * 10**(e - 2).
   Exactly the number `f"{v:.3g}"` prints, so what the player shows as text is the model's own
   number to 3 significant digits. Used for the recurrent state (h, c: the values a viewer hovers
-  and selects, and c has no bound) and the next-character probabilities.
+  and selects, and c has no bound) and the next-character probabilities. Stored as two byte
+  planes: the n low bytes as they are (close to random), then the n high bytes (sign, exponent
+  and the mantissa's top bits: a handful of values) raw-deflated at level 1, `packed` bytes
+  long. That takes a default generation from 153 KB to 140 KB for ~0.7 ms of CPU; the player
+  inflates it with a vendored tiny-inflate (player/vendor/).
 
 `decode(buffer)` is the same reader in Python; the tests use it to check the buffer against the
 trace. `model_scales` fixes each panel's colour range once per model.
@@ -30,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
+import zlib
 
 import numpy as np
 
@@ -37,7 +42,7 @@ from .model import INTERNAL_INFO, STATE_NAMES
 from .trace import Trace
 
 MAGIC = b"BLMW"
-VERSION = 1
+VERSION = 2  # 2: d16 blocks as a raw low-byte plane and a deflated high-byte plane
 MIN_EXP, MAX_EXP = -28, 3  # d16 exponents: values below 1e-28 are sent as 0, above 9.99e3 clipped
 SCALE_TEXT = 1_500  # characters of the model's own text read to fix the range of unbounded internals
 SCALE_UNIT_STEPS = 400_000  # ... fewer for a big model: at most this many steps x layers x units
@@ -91,6 +96,22 @@ def from_d16(code: np.ndarray) -> np.ndarray:
     e = ((code >> 10) & 31) + MIN_EXP
     m = code & 1023
     return (sign * m * 10.0 ** (e - 2)).astype(np.float32)
+
+
+def pack_d16(codes: np.ndarray) -> tuple[bytes, bytes]:
+    """d16 codes -> (the low bytes, the high bytes raw-deflated at level 1)."""
+    flat = np.ascontiguousarray(codes, dtype=np.uint16).reshape(-1)
+    squeeze = zlib.compressobj(1, zlib.DEFLATED, -15)
+    high = squeeze.compress((flat >> 8).astype(np.uint8).tobytes()) + squeeze.flush()
+    return (flat & 0xFF).astype(np.uint8).tobytes(), high
+
+
+def unpack_d16(low: bytes, high: bytes, n: int) -> np.ndarray:
+    """pack_d16's two planes -> n uint16 codes."""
+    high = zlib.decompressobj(-15).decompress(high, n)
+    if len(low) != n or len(high) != n:
+        raise ValueError("player buffer is damaged: a d16 block is shorter than its shape")
+    return (np.frombuffer(high, np.uint8).astype(np.uint16) << 8) | np.frombuffer(low, np.uint8)
 
 
 def to_u8(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -158,8 +179,13 @@ def encode(trace: Trace, scales: dict[str, tuple[float, float]], trace_key: str 
 
     def add(data: np.ndarray, dtype: str, shape) -> dict:
         nonlocal offset
-        raw = np.ascontiguousarray(data).tobytes()
         entry = {"dtype": dtype, "shape": list(shape), "offset": offset}
+        if dtype == "d16":
+            low, high = pack_d16(data)
+            entry["packed"] = len(high)
+            raw = low + high
+        else:
+            raw = np.ascontiguousarray(data).tobytes()
         blocks.append(raw + b"\0" * (-len(raw) % 4))
         offset += len(blocks[-1])
         return entry
@@ -168,7 +194,7 @@ def encode(trace: Trace, scales: dict[str, tuple[float, float]], trace_key: str 
     for name, values in trace.internals.items():  # each (T, L, H)
         lo, hi = scales[name]
         if name in exact:
-            block = add(to_d16(values), "d16", values.shape)
+            block = add(to_d16(values), "d16", values.shape)  # packed in add()
         else:
             block = add(to_u8(values, lo, hi), "u8", values.shape)
         panels.append({"name": name, "label": INTERNAL_INFO[name][0], "lo": lo, "hi": hi,
@@ -201,10 +227,12 @@ def decode(buffer: bytes) -> dict:
 
     def read(entry: dict, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
         n = int(np.prod(entry["shape"]))
-        dtype = np.uint16 if entry["dtype"] == "d16" else np.uint8
-        raw = np.frombuffer(buffer, dtype=dtype, count=n, offset=base + entry["offset"])
-        raw = raw.reshape(entry["shape"])
-        return from_d16(raw) if entry["dtype"] == "d16" else from_u8(raw, lo, hi)
+        start = base + entry["offset"]
+        if entry["dtype"] == "d16":
+            codes = unpack_d16(buffer[start: start + n], buffer[start + n: start + n + entry["packed"]], n)
+            return from_d16(codes.reshape(entry["shape"]))
+        raw = np.frombuffer(buffer, dtype=np.uint8, count=n, offset=start)
+        return from_u8(raw.reshape(entry["shape"]), lo, hi)
 
     header["probs"] = read(header["probs"])
     header["internals"] = {p["name"]: read(p, p["lo"], p["hi"]) for p in header["panels"]}

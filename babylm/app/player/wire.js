@@ -2,6 +2,9 @@
 // every block as arrays. Panels are whatever the cell exposes, in its order; nothing here knows
 // which cell it is.
 
+import { inflateRaw } from "./vendor/tiny-inflate.js";
+
+const VERSION = 2;
 const MIN_EXP = -28;
 let D16 = null;  // code -> value, for all 65536 codes
 
@@ -65,17 +68,24 @@ export function formatExact(v) {
 }
 
 export function decode(bytes) {
-  const buffer = bytes.slice().buffer;  // a copy that starts at offset 0, so 16-bit views align
+  const buffer = bytes.slice().buffer;  // a copy that starts at offset 0
   const view = new DataView(buffer);
   const magic = String.fromCharCode(...new Uint8Array(buffer, 0, 4));
   if (magic !== "BLMW") throw new Error("not a babylm player buffer");
   const size = view.getUint32(4, true);
   const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 8, size)));
+  if (header.version !== VERSION) throw new Error(`player buffer version ${header.version}; this player reads ${VERSION}`);
   const base = 8 + size;
   const block = (entry) => {
-    const n = entry.shape.reduce((a, b) => a * b, 1);
-    return entry.dtype === "d16" ? new Uint16Array(buffer, base + entry.offset, n)
-                                 : new Uint8Array(buffer, base + entry.offset, n);
+    const n = entry.shape.reduce((a, b) => a * b, 1), start = base + entry.offset;
+    if (entry.dtype !== "d16") return new Uint8Array(buffer, start, n);
+    // Two planes: the low bytes as they are, then the high bytes raw-deflated (wire.py pack_d16).
+    const low = new Uint8Array(buffer, start, n);
+    const high = inflateRaw(new Uint8Array(buffer, start + n, entry.packed), new Uint8Array(n));
+    if (high.length !== n) throw new Error("player buffer is damaged: a d16 block is shorter than its shape");
+    const codes = new Uint16Array(n);
+    for (let k = 0; k < n; k++) codes[k] = (high[k] << 8) | low[k];
+    return codes;
   };
   const { steps, layers, units } = header;
   const table = d16Table();
