@@ -138,7 +138,7 @@ def generate_steps(model: CharLSTM, vocab: Vocab, prompt: str, length: int,
         if not from_prompt:
             ids.append(next_id)
         probs = softmax(logits)  # (V,)
-        best = np.argsort(-probs, kind="stable")[:show_k]
+        best = (np.argmax(probs),) if show_k == 1 else np.argsort(-probs, kind="stable")[:show_k]  # ties: first
         yield Step(
             t=t,
             input_char=vocab.itos[ids[t]],

@@ -70,7 +70,8 @@ def sampling_probs_np(logits: np.ndarray, temperature: float, top_k: int | None)
         probs = np.zeros(logits.shape[0], np.float32)
         probs[int(np.argmax(logits))] = 1.0
         return probs
-    z = (logits.astype(np.float64) - logits.max()) / temperature
+    with np.errstate(over="ignore"):  # a tiny temperature sends all but the largest to -inf, as in torch
+        z = (logits.astype(np.float64) - logits.max()) / temperature
     if top_k is not None and top_k < z.shape[0]:
         kth = np.partition(z, -top_k)[-top_k]  # the k-th largest, as torch.topk(...).values[-1]
         z = np.where(z < kth, -np.inf, z)

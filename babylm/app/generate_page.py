@@ -41,8 +41,21 @@ def scales(model_key: str, _baby) -> dict[str, tuple[float, float]]:
     return wire.model_scales(_baby.model, _baby.vocab, _baby.text)
 
 
-@st.cache_resource(max_entries=16, show_spinner="The model is writing…")
 def generation(model_key: str, settings: GenerationSettings, _baby) -> tuple[Trace, bytes, str]:
+    """The trace of one generation, its wire buffer and its id, shared read-only by every
+    session. A spinner only for long ones: a default generation takes milliseconds, and the
+    spinner's own messages cost a class's server more than that (bench/app_speed.py)."""
+    if len(settings.prompt) + settings.length < SPINNER_STEPS:
+        return _generation(model_key, settings, _baby)
+    with st.spinner("The model is writing…"):
+        return _generation(model_key, settings, _baby)
+
+
+SPINNER_STEPS = 1_500
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _generation(model_key: str, settings: GenerationSettings, _baby) -> tuple[Trace, bytes, str]:
     """The trace of one generation, its wire buffer and its id. `model_key` names the model
     (for the cache); the trace and the bytes are shared read-only by every session."""
     from babylm import wire
