@@ -22,7 +22,7 @@ Two encodings, chosen per block:
   and selects, and c has no bound) and the next-character probabilities. Stored as two byte
   planes: the n low bytes as they are (close to random), then the n high bytes (sign, exponent
   and the mantissa's top bits: a handful of values) raw-deflated at level 1, `packed` bytes
-  long. That takes a default generation from 153 KB to 140 KB for ~0.7 ms of CPU; the player
+  long. That takes a default generation's buffer from 142 KB to 120 KB for ~0.7 ms of CPU; the player
   inflates it with a vendored tiny-inflate (player/vendor/).
 
 `decode(buffer)` is the same reader in Python; the tests use it to check the buffer against the

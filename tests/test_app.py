@@ -234,3 +234,21 @@ def test_train_a_gru_then_change_mind_to_a_simple_rnn(app):
     visit(app, "generate")  # the player shows whatever the cell has
     assert not app.exception
     assert [p["name"] for p in player_args(app)["payload"]["panels"]] == ["h"]
+
+
+def test_a_generation_takes_its_turn_on_the_server(pretrained, monkeypatch):
+    """Generations run one at a time (babylm/app/compute.py): 30 threads stepping NumPy at once
+    spent as much CPU handing the GIL over as computing (bench/app_speed.py, the crowd)."""
+    import babylm.trace
+    from babylm.app import compute, generate_page
+    from babylm.settings import GenerationSettings
+
+    real, held = babylm.trace.trace_generation, []
+
+    def watched(*args, **kwargs):
+        held.append(compute.turn()._is_owned())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(babylm.trace, "trace_generation", watched)
+    generate_page.generation("turn-test", GenerationSettings(prompt="me ", length=5, seed=12345), pretrained)
+    assert held == [True]
