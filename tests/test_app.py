@@ -32,9 +32,13 @@ def visit(at: AppTest, page: str) -> AppTest:
 
 
 def player_args(at: AppTest) -> dict:
-    """The player's args: JSON ones, plus `payload`, the decoded wire buffer (a bytes arg)."""
+    """The player's args: JSON ones (view and command are sent as JSON text, parsed here as the
+    player's protocol.js does), plus `payload`, the decoded wire buffer (a bytes arg)."""
     (player,) = [c for c in at.get("component_instance") if "babylm_player" in c.proto.component_name]
     args = json.loads(player.proto.json_args)
+    for name in ("view", "command", "compare"):
+        if isinstance(args.get(name), str):
+            args[name] = json.loads(args[name])
     (trace,) = [a.bytes for a in player.proto.special_args if a.key == "trace"]
     args["payload"] = wire.decode(trace)
     args["payload"]["text_inputs"] = [args["payload"]["itos"][i] for i in args["payload"]["inputs"]]

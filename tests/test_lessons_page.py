@@ -3,13 +3,12 @@ tells the player at each stop. Clicking in the player itself is in test_lessons_
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from babylm import wire
 from babylm.lessons import find, show_stop
+
+from test_app import player_args
 
 LESSONS = """
 from babylm.app import lessons_page
@@ -19,14 +18,6 @@ GENERATE = """
 from babylm.app import generate_page
 generate_page.page()
 """
-
-
-def player_args(at: AppTest) -> dict:
-    (player,) = [c for c in at.get("component_instance") if "babylm_player" in c.proto.component_name]
-    args = json.loads(player.proto.json_args)
-    (trace,) = [a.bytes for a in player.proto.special_args if a.key == "trace"]
-    args["payload"] = wire.decode(trace)
-    return args
 
 
 def button(at: AppTest, label: str):

@@ -9,6 +9,8 @@ Nothing comes back: the side-by-side view has no state Python needs.
 
 from __future__ import annotations
 
+import json
+
 from .player_component import _component
 
 MAX_MODELS = 3
@@ -21,5 +23,6 @@ def compare_player(traces: list[bytes], labels: list[str], colors: list[str], sp
     if not 2 <= len(traces) <= MAX_MODELS or not len(traces) == len(labels) == len(colors) == len(spreads):
         raise ValueError(f"give 2 to {MAX_MODELS} traces, each with a label, a colour and a spread")
     buffers = {f"trace{k}": data for k, data in enumerate(traces)}
-    _component()(compare={"id": compare_id, "labels": labels, "colors": colors, "spreads": spreads},
+    spec = {"id": compare_id, "labels": labels, "colors": colors, "spreads": spreads}
+    _component()(compare=json.dumps(spec),  # as text: see player_component.player
                  key=key, default=None, **buffers)

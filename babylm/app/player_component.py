@@ -5,7 +5,8 @@ What goes over the wire, and when (see player/main.js for the other side):
   `SpecialArg` (it arrives in the browser as a Uint8Array, no JSON, no base64). Streamlit re-sends
   an element only when its args change; on a rerun with the same args it sends a reference to the
   cached message, so a rerun costs the network almost nothing.
-- `id`, `view`, `play`: small JSON, constant for one generation in one session.
+- `id`, `view`, `play`: small, constant for one generation in one session (`view` and `command`
+  as JSON text: see `player`).
 - `command`: what a page tells the player (go to a step, select a unit, highlight a panel).
   Changing it changes the element, so Streamlit sends it again, trace included: commands are for
   lesson stops and the inspector, not for every frame.
@@ -17,6 +18,7 @@ and never while playing; `player()` returns it as a ViewState, or None.
 from __future__ import annotations
 
 import functools
+import json
 from pathlib import Path
 
 import streamlit.components.v1 as components
@@ -43,9 +45,11 @@ def player(trace: bytes, trace_id: str, view: ViewState | None = None, play: int
     play. `saliency`: the trace's saliency rows (babylm/saliency_wire.py) to shade the text by, or
     None; a new set switches the text's colouring to it.
     """
-    value = _component()(trace=trace, id=trace_id, view=(view or ViewState()).to_player(),
-                         play=play, command=command, saliency=saliency, key=key,
-                         default=None)
+    # view and command go as JSON text (protocol.js parses them): Streamlit checks every dict
+    # arg for being a dataframe, importing pandas and pyarrow on a fresh server's first page.
+    value = _component()(trace=trace, id=trace_id, view=json.dumps((view or ViewState()).to_player()),
+                         play=play, command=json.dumps(command) if command else None,
+                         saliency=saliency, key=key, default=None)
     if not isinstance(value, dict) or value.get("trace") != trace_id:
         return None  # nothing reported yet, or a report about the previous trace
     try:

@@ -11,10 +11,17 @@ export function ready() {
   send("streamlit:componentReady", { apiVersion: 1 });
 }
 
+// Args Python sends as JSON text, not as dicts: Streamlit checks every non-text arg for being a
+// dataframe, which imports pandas and pyarrow (0.6 s on a fresh server's first page).
+const JSON_TEXT = ["view", "command", "compare"];
+
 /** Call `callback(args)` for every render message (Streamlit sends one on every rerun). */
 export function onRender(callback) {
   window.addEventListener("message", (event) => {
-    if (event.data && event.data.type === "streamlit:render") callback(event.data.args || {});
+    if (!event.data || event.data.type !== "streamlit:render") return;
+    const args = Object.assign({}, event.data.args || {});
+    for (const name of JSON_TEXT) if (typeof args[name] === "string") args[name] = JSON.parse(args[name]);
+    callback(args);
   });
 }
 
