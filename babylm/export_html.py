@@ -98,6 +98,9 @@ def _script_safe(text: str) -> str:
     return text.replace("</", "<\\/")
 
 
+PRELOAD = re.compile(r'[ \t]*<link rel="modulepreload" href="[^"]*">\n?')
+
+
 def page(buffer: bytes, trace_id: str, view: dict, title: str, note: str | None = None,
          root: Path = PLAYER) -> str:
     """The whole HTML page: the player's markup and CSS, the bundle and the inlined trace, under
@@ -115,6 +118,7 @@ def page(buffer: bytes, trace_id: str, view: dict, title: str, note: str | None 
              "#babylm-note { font: 17px/1.45 system-ui, sans-serif; white-space: pre-wrap; margin: 0 0 12px; "
              "padding: 10px 14px; background: #fff8e6; border-left: 4px solid #e8590c; }\n</style>")
     html = link.sub(lambda _: f"<title>{_escape(title)}</title>\n  " + style, html)
+    html = PRELOAD.sub("", html)  # the modules are inlined below: nothing to fetch
     heading = f'<div id="babylm-heading">{_escape(title)}</div>\n'
     if note:
         heading += f'<div id="babylm-note">{_escape(note)}</div>\n'

@@ -189,7 +189,7 @@ def page() -> None:
         ready = warm.default_generation()
         if ready is not None and link_wants(ready[1]["settings"]):
             first_page(*ready)
-            warm.start()  # meanwhile, load torch and the model for the first Generate
+            warm.start(delay=warm.FIRST_PAGE_HEAD_START)  # then load torch and the model for the first Generate
             return
     warm.torch_ready()
     warm.start()
@@ -213,18 +213,18 @@ def page() -> None:
     c = baby.config
     box = heading(c.cell)
     if note:
-        box.warning(note, icon="⚠️")
+        box.warning(note, icon=":material/warning:")
     submitted = settings_form(len(baby.vocab))
     caption(model.label, c.cell, c.num_layers, c.hidden_size, len(baby.vocab))
     new = submitted_settings(baby) if submitted else None
     if ss.get("gen_error"):
-        st.sidebar.error(ss["gen_error"], icon="⚠️")
+        st.sidebar.error(ss["gen_error"], icon=":material/warning:")
     if new is not None:
         ss.update(gen_settings=new, gen_view=ViewState(), gen_play=ss.gen_play + 1, gen_notices=[])
         write_link(new)
         settings = new
     for notice in ss.gen_notices:
-        box.info(notice, icon="ℹ️")
+        box.info(notice, icon=":material/info:")
     trace, data, trace_id = generation(model.key, settings, baby)
     from .inspect_panel import Inspector  # the analyses need torch: not on the first page
 
@@ -245,7 +245,7 @@ def first_page(data: bytes, meta: dict) -> None:
     settings_form(meta["vocab"])  # nothing can have been pressed yet in a new session
     caption(meta["label"], meta["cell"], meta["layers"], meta["units"], meta["vocab"])
     for notice in notices:
-        box.info(notice, icon="ℹ️")
+        box.info(notice, icon=":material/info:")
     show(box, data, meta["id"], meta["steps"], meta["layers"], meta["units"])
 
 
@@ -280,7 +280,7 @@ def show(box, data: bytes, trace_id: str, steps: int, layers: int, units: int, m
     ss = st.session_state
     view, fit_notices = ss.gen_view.fit(steps, layers, units)
     for notice in fit_notices:
-        box.info(notice, icon="ℹ️")
+        box.info(notice, icon=":material/info:")
     opening = welcome()  # a first visit: the invitation above the player, and play the story once
     player_box = st.container()
     inspector = make_inspector() if make_inspector else None  # its sections sit below the player
@@ -308,7 +308,7 @@ def welcome() -> dict | None:
     slot = st.empty()
     if not ss.get("gen_welcome") or ss.gen_play or ss.get("landing_page", "Generate") != "Generate":
         return None
-    slot.page_link(st.Page(_lessons, title="Lessons", url_path="lessons"), icon="🍪",
+    slot.page_link(st.Page(_lessons, title="Lessons", url_path="lessons"), icon=":material/cookie:",
                  label="New here? Lesson one walks through how it writes “me want cookie”, stop by stop →",
                  query_params={"lesson": "me-want-cookie", "stop": "1"})
     if ss.get("gen_welcomed"):

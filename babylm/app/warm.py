@@ -46,15 +46,24 @@ class _QuietWarmUp(logging.Filter):
         return threading.current_thread().name != THREAD
 
 
-def start() -> None:
-    """Warm the server once, in the background (called from the first script run)."""
+# How long the first visitor's torch-free page gets the server to itself before torch loads:
+# `import torch` holds the GIL for most of its ~2 s, and while it ran, the Streamlit messages
+# and the player's files of that first page waited behind it (bench/app_speed.py, first frame).
+FIRST_PAGE_HEAD_START = 2.0
+
+
+def start(delay: float = 0.0) -> None:
+    """Warm the server once, in the background, `delay` seconds from now (called from the first
+    script run). A Generate before then imports torch itself; nothing waits for this thread."""
     global _started
     with _lock:
         if _started:
             return
         _started = True
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_QuietWarmUp())
-    threading.Thread(target=_warm, name=THREAD, daemon=True).start()
+    timer = threading.Timer(delay, _warm)
+    timer.name, timer.daemon = THREAD, True
+    timer.start()
 
 
 def opening():
