@@ -48,11 +48,11 @@ st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 3.6rem; padd
 session.get()
 pages = st.navigation(
     [
-        st.Page(generate_page.page, title="Generate", icon="✍️", url_path="generate", default=True),
-        st.Page(lessons, title="Lessons", icon="🍪", url_path="lessons"),
-        st.Page(train, title="Train", icon="🏋️", url_path="train"),
-        st.Page(model, title="Model", icon="🧠", url_path="model"),
-        st.Page(memory, title="Memory", icon="🐘", url_path="memory"),
+        st.Page(generate_page.page, title="Generate", icon=":material/edit:", url_path="generate", default=True),
+        st.Page(lessons, title="Lessons", icon=":material/cookie:", url_path="lessons"),
+        st.Page(train, title="Train", icon=":material/fitness_center:", url_path="train"),
+        st.Page(model, title="Model", icon=":material/psychology:", url_path="model"),
+        st.Page(memory, title="Memory", icon=":material/history:", url_path="memory"),
     ],
     position="top",
 )

@@ -81,7 +81,7 @@ def unit_corpus_section(model, unit: tuple[int, int] | None) -> None:
     trace = corpus_trace(model.key, baby)
     if trace is None:
         st.info("This model has no training text attached, so there is no corpus to read it over.",
-                icon="ℹ️")
+                icon=":material/info:")
         return
     names = list(trace.internals)
     state = st.radio("Colour by", names, index=names.index(default_state(names)), horizontal=True,
@@ -152,7 +152,7 @@ def compare_section(model, prompt: str) -> dict | None:
             ss.cmp_result = dict(model=model.key, a=ss.cmp_a, b=ss.cmp_b, cont=ss.cmp_cont,
                                  state=ss.cmp_state, ranked=ranked)
         except ValueError as err:
-            st.error(f"Can't compare: {err}.", icon="⚠️")
+            st.error(f"Can't compare: {err}.", icon=":material/warning:")
             ss.pop("cmp_result", None)
     result = ss.get("cmp_result")
     if not result or result["model"] != model.key:
@@ -206,7 +206,7 @@ def saliency_toggle(model, trace: Trace, trace_id: str) -> bytes | None:
         return None
     if len(trace.text) > MAX_SALIENCY_TEXT:
         st.info(f"Saliency is worked out for texts of up to {MAX_SALIENCY_TEXT} characters; this "
-                f"generation has {len(trace.text):,}. Generate fewer characters to see it.", icon="ℹ️")
+                f"generation has {len(trace.text):,}. Generate fewer characters to see it.", icon=":material/info:")
         return None
     rows = saliency_bytes(model.key, trace_id, model.baby, trace)
     with st.expander("Every step at once: the saliency matrix"):

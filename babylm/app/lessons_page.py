@@ -64,7 +64,7 @@ def stop_number(lesson: Lesson) -> int:
     raw = st.query_params.get("stop", "1")
     number = int(raw) if raw.isdigit() else 0
     if not 1 <= number <= len(lesson.stops):
-        st.info(f"This lesson has stops 1 to {len(lesson.stops)}: showing stop 1.", icon="ℹ️")
+        st.info(f"This lesson has stops 1 to {len(lesson.stops)}: showing stop 1.", icon=":material/info:")
         number = 1
     return number
 
@@ -97,9 +97,9 @@ def lesson_view(lesson: Lesson) -> None:
         stop = shown(active.key, lesson, number, active.baby)
     except ValueError as err:
         if active is shipped:
-            st.error(f"Can't show this stop: {err}.", icon="⚠️")
+            st.error(f"Can't show this stop: {err}.", icon=":material/warning:")
             return
-        st.info(f"Your own model can't show this stop ({err}), so it uses the shipped model.", icon="ℹ️")
+        st.info(f"Your own model can't show this stop ({err}), so it uses the shipped model.", icon=":material/info:")
         model, stop = shipped, shown(shipped.key, lesson, number, shipped.baby)
     # One bar that wraps: the title, then Back / Next / All lessons in a row (also on a phone).
     bar = st.container(horizontal=True, vertical_alignment="center", gap="small")
@@ -143,7 +143,7 @@ def page() -> None:
     try:
         lesson = find(name, all_lessons)
     except ValueError as err:
-        st.info(f"{err}.", icon="ℹ️")
+        st.info(f"{err}.", icon=":material/info:")
         listing(all_lessons)
         return
     lesson_view(lesson)

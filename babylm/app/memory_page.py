@@ -169,7 +169,7 @@ def page() -> None:
         models = memory_models()
     except ValueError as err:
         st.error(f"The memory-game models are missing: {err}. Rebuild them with `make memory-models`.",
-                 icon="⚠️")
+                 icon=":material/warning:")
         return
     st.markdown(INTRO)
     distances, reach = curves()

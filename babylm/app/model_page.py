@@ -99,7 +99,7 @@ def load_upload(upload, text: str, notices: list[str]) -> BabyLanguageModel:
 def upload_section() -> None:
     st.subheader("Open a model")
     for notice in st.session_state.pop("model_notices", []):  # from the upload just before the rerun
-        st.info(md(notice[:1].upper() + notice[1:] + "."), icon="ℹ️")
+        st.info(md(notice[:1].upper() + notice[1:] + "."), icon=":material/info:")
     upload = st.file_uploader(
         f"A babylm checkpoint (.safetensors) or a model saved by the seed's Keras script "
         f"(.keras, .h5), up to {MAX_UPLOAD_MB} MB", type=["safetensors", "keras", "h5"], key="model_upload")
@@ -111,7 +111,7 @@ def upload_section() -> None:
             text = text_file.getvalue().decode("utf-8", errors="replace")
             if not text.strip():
                 st.error(f"{md(plain(text_file.name))} is empty: choose the text the model was trained on.",
-                         icon="⚠️")
+                         icon=":material/warning:")
                 return
     if upload is None or not st.button("Use this model", type="primary", key="use_upload"):
         return
@@ -119,11 +119,11 @@ def upload_section() -> None:
     try:
         baby = load_upload(upload, text, notices)
     except ValueError as err:
-        st.error(md(f"Can't open {plain(upload.name)}: {err}. The current model is unchanged."), icon="⚠️")
+        st.error(md(f"Can't open {plain(upload.name)}: {err}. The current model is unchanged."), icon=":material/warning:")
         return
     refused = session_budget.reserve_for_session(baby.model.num_parameters())
     if refused:
-        st.error(f"Can't open {md(plain(upload.name))} now: {refused}", icon="⚠️")
+        st.error(f"Can't open {md(plain(upload.name))} now: {refused}", icon=":material/warning:")
         return
     source = "keras" if upload.name.lower().endswith((".keras", ".h5")) else "uploaded"
     state.set_session_model(baby, f"uploaded model ({md(plain(upload.name))})", source)

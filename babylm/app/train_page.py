@@ -49,7 +49,7 @@ def corpus_input() -> tuple[str | None, str]:
     try:
         check_corpus(text)
     except ValueError as err:
-        st.error(f"Can't train on this: {err}.", icon="⚠️")
+        st.error(f"Can't train on this: {err}.", icon=":material/warning:")
         return None, ""
     st.caption(f"{len(text):,} characters, {len(set(text))} distinct.")
     return text, name
@@ -72,15 +72,15 @@ def uploaded_corpus() -> tuple[str | None, str]:
     name = md(plain(upload.name))  # shown as Markdown in the model's label: made literal
     if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
         st.error(f"{name} is {upload.size / 1e6:.1f} MB: the limit is {MAX_UPLOAD_MB} MB. "
-                 "Upload a shorter file.", icon="⚠️")
+                 "Upload a shorter file.", icon=":material/warning:")
         return None, ""
     try:
         text = upload.getvalue().decode("utf-8")
     except UnicodeDecodeError:
-        st.error(f"{name} is not UTF-8 text: save it as UTF-8 and upload it again.", icon="⚠️")
+        st.error(f"{name} is not UTF-8 text: save it as UTF-8 and upload it again.", icon=":material/warning:")
         return None, ""
     if not text.strip():
-        st.error(f"{name} is empty: choose a file with some text in it.", icon="⚠️")
+        st.error(f"{name} is empty: choose a file with some text in it.", icon=":material/warning:")
         return None, ""
     own.widgets["corpus_upload"] = (text, name)
     return text, name
@@ -189,7 +189,7 @@ def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict,
         try:
             # `holding` is set in the same statement that takes the slot: no Streamlit call between.
             while not (holding := slots.acquire(timeout=0.5)):
-                status.info(waiting_message(), icon="⏳")
+                status.info(waiting_message(), icon=":material/hourglass_top:")
             status.caption("Stop, changing a setting or opening another page ends the run and keeps "
                            "the model so far.")
             # Samples with their epoch and the watched facts, all kept (train_watch.py).
@@ -248,7 +248,7 @@ def show_result() -> None:
     where = ("is now the active model on Generate" if state.active() is own else
              "is your session's model; the pretrained model is active (switch on the Model page)")
     st.success(f"{how}: **{run.label}** {where}{best}. The pretrained model is still there on the Model "
-               "page.", icon="✅")
+               "page.", icon=":material/check_circle:")
     download_model(own)
     if own.baby.history:
         st.plotly_chart(history_figure(own.baby.history), key="train-curve-final")
@@ -291,12 +291,12 @@ def page() -> None:
             baby = BabyLanguageModel(text, **model_settings)
             TrainConfig(**train_settings)
         except ValueError as err:
-            st.error(f"Can't train: {err}.", icon="⚠️")
+            st.error(f"Can't train: {err}.", icon=":material/warning:")
             return
         baby.build_model(seed=train_settings["seed"])
         refused = session_budget.reserve_for_session(baby.model.num_parameters())
         if refused:
-            st.error(refused, icon="⚠️")
+            st.error(refused, icon=":material/warning:")
             return
         run_training(baby, text, name, train_settings, probes)
     show_result()

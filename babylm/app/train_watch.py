@@ -67,7 +67,7 @@ def probe_editor() -> list[Probe]:
     try:
         return parse_probes(text)
     except ValueError as err:
-        st.error(f"Can't watch these facts: {err}.", icon="⚠️")
+        st.error(f"Can't watch these facts: {err}.", icon=":material/warning:")
         return []
 
 
@@ -91,11 +91,11 @@ def advice(text: str, model_settings: dict, train_settings: dict, vocab_size: in
     except ValueError:
         return  # the Train button reports bad settings
     for warning in corpus_warnings(text, model, train):
-        st.warning(warning, icon="📏")
+        st.warning(warning, icon=":material/straighten:")
     shipped = shipped_recipe()
     if shipped and same_as_shipped(text, model, train, *shipped):
         st.info("These are exactly the settings the shipped model was trained with (seed 0): "
-                "training will rebuild it bit for bit. Change the seed to grow a different one.", icon="ℹ️")
+                "training will rebuild it bit for bit. Change the seed to grow a different one.", icon=":material/info:")
 
 
 def shipped_recipe() -> tuple | None:
