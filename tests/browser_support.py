@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -126,12 +127,21 @@ def browser(chromium):
 def session_page(browser, base_url: str, shot: Path | None = None, viewport: dict = VIEWPORT):
     """A page in a fresh context (so a fresh Streamlit session), screenshotted to `shot` and
     closed afterwards (closing it is closing the tab). Any uncaught JavaScript error on the page
-    fails the test."""
+    fails the test, and so does any request that leaves this machine (a classroom may have no
+    internet: everything the app shows ships with it)."""
     context = browser.new_context(viewport=viewport, base_url=base_url)
     context.set_default_timeout(15_000)
     page = context.new_page()
-    errors = []
+    errors, outside = [], []
     page.on("pageerror", lambda err: errors.append(str(err)))
+    here = urllib.parse.urlsplit(base_url).hostname
+
+    def watch(request) -> None:
+        url = urllib.parse.urlsplit(request.url)
+        if url.scheme in ("http", "https", "ws", "wss") and url.hostname not in (here, "127.0.0.1", "localhost"):
+            outside.append(request.url)
+
+    context.on("request", watch)
     try:
         yield page
         if shot is not None:
@@ -140,6 +150,7 @@ def session_page(browser, base_url: str, shot: Path | None = None, viewport: dic
     finally:
         context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not outside, f"requests that leave this machine: {outside[:3]}"
 
 
 @pytest.fixture
