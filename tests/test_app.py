@@ -162,7 +162,7 @@ def test_uploading_a_checkpoint_makes_it_the_active_model(app, tmp_path):
     assert app.session_state["session_model"].baby.config.hidden_size == 16
     assert "tiny.safetensors" in app.subheader[0].value
     visit(app, "generate")
-    assert "1 LSTM layers × 16 units" in app.caption[0].value
+    assert "1 LSTM layer × 16 units" in app.caption[0].value
 
 
 def test_keras_upload_needs_its_training_text(app):

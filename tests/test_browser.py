@@ -751,6 +751,10 @@ def test_a_hostile_vocabulary_and_file_name_show_literally(page, tmp_path, reque
     expect(player.locator("#text")).to_contain_text("ab<`*U+202E␣")  # the prompt, read in order
     frame = page.locator(PLAYER).element_handle().content_frame()
     assert not frame.evaluate("() => document.body.innerText.includes('\\u202e')")
+    # The next-character bars name U+202E in full: its label column fits its widest label (it
+    # was clipped to "-202E" in a one-letter column).
+    labels = frame.evaluate("() => window.babylmPlayer.views[1].labels")
+    assert labels["widest"] <= labels["column"] - 4 and labels["px"] >= 9, labels
 
 
 def test_the_form_keeps_its_settings_after_a_visit_to_another_page(page):

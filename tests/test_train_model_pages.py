@@ -28,7 +28,7 @@ def set_slider(at: AppTest, label: str, value) -> None:
 def tiny_settings(at: AppTest) -> None:
     set_slider(at, "Embedding size", 4)
     set_slider(at, "Hidden units per layer", 8)
-    set_slider(at, "LSTM layers", 1)
+    set_slider(at, "Layers", 1)
 
 
 # --- words ----------------------------------------------------------------------------------

@@ -269,7 +269,8 @@ def heading(cell: str):
 
 
 def caption(label: str, cell: str, layers: int, units: int, vocab: int) -> None:
-    st.sidebar.caption(f"Model: **{label}** · {layers} {cell.upper()} layers × {units} units · {vocab} characters")
+    plural = "s" if layers != 1 else ""
+    st.sidebar.caption(f"Model: **{label}** · {layers} {cell.upper()} layer{plural} × {units} units · {vocab} characters")
 
 
 def show(box, data: bytes, trace_id: str, steps: int, layers: int, units: int, make_inspector=None) -> None:

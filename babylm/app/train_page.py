@@ -114,7 +114,7 @@ def settings_input() -> tuple[dict, dict]:
                                      **session.kept("model_embedding", 32))
         hidden = st.select_slider("Hidden units per layer", [8, 16, 32, 64, 128, 256, 512],
                                   help=HELP["hidden_size"], **session.kept("model_hidden", 128))
-        layers = st.slider("LSTM layers", 1, 3, help=HELP["num_layers"], **session.kept("model_layers", 2))
+        layers = st.slider("Layers", 1, 3, help=HELP["num_layers"], **session.kept("model_layers", 2))
         dropout = st.slider("Dropout", 0.0, 0.5, step=0.05, help=HELP["dropout"],
                             **session.kept("model_dropout", 0.2))
         cell = st.radio("Cell", ["lstm", "gru", "rnn"], horizontal=True, **session.kept("train_cell", "lstm"),

@@ -44,7 +44,7 @@ HELP = {
                      "similar characters to share a description.",
     "hidden_size": "Memory cells per layer (the seed uses 128). More cells can remember more, but "
                    "learn more slowly and can learn the text by heart.",
-    "num_layers": "Stacked LSTM layers. The second layer reads the first layer's h, so it can "
+    "num_layers": "Stacked layers of the chosen cell. The second layer reads the first layer's h, so it can "
                   "build on its patterns (the seed uses 2).",
     "dropout": "While training, randomly silence this share of the cells at each step, so the "
                "model cannot lean on any single one. 0 turns it off.",

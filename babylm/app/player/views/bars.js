@@ -50,7 +50,17 @@ export class BarsView {
     const ids = this.top(t, guess);
     const height = rowH * Math.max(K + 1, ids.length);
     const ctx = sharpCanvas(this.canvas, width, height);
-    const left = 34, right = 64, w = width - left - right;
+    // The label column fits its widest label: a character the model knows may be shown as its
+    // code ("U+202E" for a control character), which a one-letter column clipped.
+    const labelFont = (px) => `bold ${px}px 'DejaVu Sans Mono', Menlo, monospace`;
+    const startPx = Math.min(20, rowH - 2);
+    let labelPx = startPx;
+    ctx.font = labelFont(labelPx);
+    const widest = Math.max(...ids.map((j) => ctx.measureText(visible(trace.itos[j])).width));
+    const left = Math.max(34, Math.min(Math.round(width * 0.2), Math.ceil(widest) + 10));
+    if (widest > left - 6) labelPx = Math.max(9, Math.floor(labelPx * (left - 6) / widest));
+    this.labels = { column: left, widest: (widest * labelPx) / startPx, px: labelPx };  // for tests
+    const right = 64, w = width - left - right;
     ctx.clearRect(0, 0, width, height);
     ctx.fillStyle = "#e5e8ef";
     ctx.fillRect(left, 0, 1, ids.length * rowH);
@@ -63,7 +73,7 @@ export class BarsView {
       ctx.fillRect(left + 1, y + 2, Math.max(1, p * w), rowH - 4);
       ctx.fillStyle = INK;
       ctx.textAlign = "center";
-      ctx.font = `bold ${Math.min(20, rowH - 2)}px 'DejaVu Sans Mono', Menlo, monospace`;
+      ctx.font = labelFont(labelPx);
       ctx.fillText(bar.ch, left / 2, y + rowH / 2 + 1);
       ctx.textAlign = "left";
       ctx.font = `${bar.chosen ? "bold " : ""}15px Inter, Helvetica, Arial, sans-serif`;
