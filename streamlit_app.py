@@ -42,7 +42,9 @@ def memory() -> None:
 st.set_page_config(page_title="babylm · watch an LSTM remember", page_icon="🍼", layout="wide")
 # Projector first: no empty band above the title, so the player fits a 1280x720 screen.
 st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 3.6rem; padding-bottom: 1rem; }"
-        "[data-testid='stSidebarUserContent'] { padding-top: 0.5rem; }</style>")
+        "[data-testid='stSidebarUserContent'] { padding-top: 0.5rem; }"
+        # A link's label wraps on a phone instead of being cut off mid-sentence.
+        "[data-testid='stPageLink'] a, [data-testid='stPageLink'] a * { white-space: normal; height: auto; }</style>")
 # A training run that the click which started this run interrupted stores its model first
 # (babylm/app/session.py), so that whichever page is drawn next already uses it.
 session.get()

@@ -429,6 +429,26 @@ def test_phone_390x844_stacks_the_views(browser, server):
         context.close()
 
 
+def test_a_narrow_window_wraps_the_invitation_and_keeps_the_key_hint_off_the_text(browser, server):
+    """Found by looking at a 390-wide screenshot: the lessons invitation was cut off mid-sentence
+    and, with a keyboard (no touch), the "keys" hint sat on top of the text being written."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=server)
+    try:
+        page = context.new_page()
+        page.goto("/")  # a first visit: the invitation and the opening story
+        link = page.get_by_role("link", name=re.compile("New here"))
+        expect(link).to_be_visible(timeout=LOAD_MS)
+        assert link.evaluate("a => [...a.querySelectorAll('*')].every(e => e.scrollWidth <= e.clientWidth + 1)")
+        player = page.frame_locator(PLAYER)
+        expect(player.locator("#counter")).to_have_text(re.compile(r"step \d+ of [1-9]"), timeout=LOAD_MS)
+        expect(player.locator(".keys")).to_be_visible()
+        hint, text = (player.locator(sel).bounding_box() for sel in (".keys", "#text"))
+        assert hint["y"] + hint["height"] <= text["y"] + 1, (hint, text)
+        page.screenshot(path=str(SHOTS / "phone-390x844-no-touch.png"))
+    finally:
+        context.close()
+
+
 # --- Train and Model ------------------------------------------------------------------------
 def test_train_on_pasted_text_makes_it_the_active_model(page, request):
     page.goto("/train")
