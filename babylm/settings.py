@@ -37,6 +37,9 @@ class GenerationSettings:
         check_seed(self.seed)
         if isinstance(self.top_k, bool) or not isinstance(self.top_k, int) or self.top_k < 0:
             raise ValueError(f"top_k must be a whole number, 0 for all characters, got {self.top_k!r}")
+        if self.top_k > len(vocab):
+            raise ValueError(f"top_k must be 0 (all characters) to {len(vocab)}, this model's number of "
+                             f"characters; got {self.top_k:,}")
         check_generation(vocab, self.prompt, self.length, self.temperature, self.top_k or None, self.mode)
         return self
 

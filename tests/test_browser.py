@@ -180,6 +180,62 @@ def test_keys_work_as_soon_as_the_page_loads_and_spaces_are_visible(page):
     expect_step(player, 1)
 
 
+def test_space_belongs_to_what_the_keyboard_reached_and_pauses_after_a_click(page):
+    """Found by a hostile click-through: Space on Generate ▶ reached with Tab played the player
+    instead of generating, and Space on the player's checkboxes never ticked them. After a
+    mouse click on Generate, Space still pauses (the teacher's habit)."""
+    player = open_generate(page, "?prompt=me+want+&step=5")
+    expect_step(player, 5)
+    seed = page.get_by_role("spinbutton", name="Seed")
+    seed.fill("11")
+    seed.press("Tab")  # Tab on to the next control, then on until Generate ▶ has the focus
+    for _ in range(12):
+        if page.evaluate("() => (document.activeElement.textContent || '').includes('Generate')"):
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.press("Space")
+    expect(page).to_have_url(re.compile(r"seed=11"))
+    frame = player_frame(page)
+    frame.wait_for_function("() => window.babylmPlayer.trace.settings.seed === '11'")
+    # The player's own "gates" box, reached with Tab, ticks with Space and plays nothing.
+    frame.evaluate("() => window.babylmPlayer.player.pause()")
+    frame.evaluate("() => document.getElementById('copy').focus()")
+    frame.evaluate("() => document.getElementById('gates').focus()")
+    page.keyboard.press("Tab")  # a keyboard move, so the box shows :focus-visible
+    page.keyboard.press("Shift+Tab")
+    assert frame.evaluate("() => document.activeElement.id") == "gates"
+    page.keyboard.press("Space")
+    expect(player.locator("#gates")).to_be_checked()
+    assert not frame.evaluate("() => window.babylmPlayer.playing")
+    # A mouse click on Generate ▶ leaves the focus there; Space then pauses the replay.
+    page.get_by_role("button", name="Generate ▶").click()
+    frame = player_frame(page)
+    frame.wait_for_function("() => window.babylmPlayer.playing")
+    page.keyboard.press("Space")
+    frame.wait_for_function("() => !window.babylmPlayer.playing")
+
+
+def test_a_rejected_generate_says_why_where_the_teacher_is_looking(page):
+    """Found by a hostile click-through: the error was written below the sidebar's fold at
+    1280x720, so Generate seemed to do nothing; and a Seed beyond its range left a red box and
+    silently generated the old seed."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    player = open_generate(page)
+    generate(page, Prompt="Quack")
+    error = alert(page, "Can't generate")
+    expect(error).to_contain_text("never seen these characters: Q")
+    expect(error).to_be_in_viewport()
+    generate(page, Prompt="me want ", Seed=5000000000)
+    expect(error).to_contain_text("seed must be a whole number from 0 to 2,147,483,647")
+    expect(error).to_be_in_viewport()
+    expect(alert(page, "never seen")).to_have_count(0)  # the old complaint is gone
+    generate(page, Seed=12)
+    expect(error).to_have_count(0)
+    frame = player_frame(page)
+    frame.wait_for_function("() => window.babylmPlayer.trace.settings.seed === '12'")
+    expect(player.locator("#counter")).to_have_text(re.compile(r"step \d+ of \d+"))
+
+
 # --- the Generate form ----------------------------------------------------------------------
 def test_four_prompts_in_a_row_each_generate_what_was_typed(page):
     player = open_generate(page)

@@ -122,9 +122,11 @@ def settings_form(vocab_size: int) -> bool:
         st.slider("New characters", 1, APP_MAX_LENGTH, key="gen_length")
         st.slider("Temperature", 0.0, 2.0, step=0.05, key="gen_temperature",
                   help="0 always picks the likeliest; higher is more adventurous.")
-        st.number_input("Top-k (0 = all)", 0, vocab_size, key="gen_top_k",
-                        help="Sample only among the k likeliest characters.")
-        st.number_input("Seed", 0, MAX_SEED, key="gen_seed", help="Same seed, same text.")
+        # No min or max on the numbers: Streamlit leaves an out-of-range number in a red box and
+        # silently submits the old one; the settings check names what is wrong instead.
+        st.number_input("Top-k (0 = all)", step=1, key="gen_top_k",
+                        help=f"Sample only among the k likeliest characters (0 to {vocab_size}).")
+        st.number_input("Seed", step=1, key="gen_seed", help=f"Same seed, same text (0 to {MAX_SEED:,}).")
         st.radio("Memory", list(MODES), format_func=MODES.get, key="gen_mode",
                  help="Stateful carries the memory forward; the seed re-reads its last "
                       "15 characters from a blank memory at every step.")
@@ -217,8 +219,8 @@ def page() -> None:
     submitted = settings_form(len(baby.vocab))
     caption(model.label, c.cell, c.num_layers, c.hidden_size, len(baby.vocab))
     new = submitted_settings(baby) if submitted else None
-    if ss.get("gen_error"):
-        st.sidebar.error(ss["gen_error"], icon=":material/warning:")
+    if ss.get("gen_error"):  # above the player, where the eye is: below the sidebar's fold it went unseen
+        box.error(ss["gen_error"], icon=":material/warning:")
     if new is not None:
         ss.update(gen_settings=new, gen_view=ViewState(), gen_play=ss.gen_play + 1, gen_notices=[])
         write_link(new)

@@ -20,6 +20,7 @@ import { decodeSaliency } from "./saliency.js";
 import { show as showCompare } from "./compare.js";
 import { SamplingView } from "./views/sampling.js";
 import { QuizView, installQuizKeys } from "./views/quiz.js";
+import { focusOwnsKey, watchFocus } from "./keys.js";
 import { HighlightView } from "./views/highlight.js";
 
 const $ = (id) => document.getElementById(id);
@@ -247,10 +248,7 @@ $("quiz").onchange = (e) => store.set({ quiz: e.target.checked, guesses: {} });
 $("sampling").onchange = (e) => store.set({ sampling: e.target.checked });
 
 function onKey(e) {
-  const el = e.target;
-  const typing = el && (el.isContentEditable || ["TEXTAREA", "SELECT"].includes(el.tagName) ||
-                        (el.tagName === "INPUT" && el.type !== "range" && el.type !== "checkbox"));
-  if (typing || e.altKey || e.ctrlKey || e.metaKey || !S.trace) return;
+  if (focusOwnsKey(e.target, e.key) || e.altKey || e.ctrlKey || e.metaKey || !S.trace) return;
   const keys = { " ": () => S.player.toggle(), ArrowRight: () => go(store.state.t + 1),
                  ArrowLeft: () => go(store.state.t - 1), Home: () => go(0) };
   if (keys[e.key]) {
@@ -263,6 +261,7 @@ document.addEventListener("keydown", onKey);
 // page around it is the same origin, so listen there too.
 const page = protocol.host();
 if (page) page.document.addEventListener("keydown", onKey);
+for (const doc of [document, page && page.document].filter(Boolean)) watchFocus(doc);
 for (const target of [window, page].filter(Boolean)) {
   installQuizKeys(target, () => store.state, () => S.trace, actions.guess);
 }

@@ -6,6 +6,7 @@
 
 import { favourite, hidden, isQuestion, keyToId, score, scoreText } from "../quiz.js";
 import { visible } from "./text.js";
+import { focusOwnsKey } from "../keys.js";
 
 export class QuizView {
   /** `pad`: the guess pad's element (over the bars); `line`: the score line under them;
@@ -70,11 +71,8 @@ function rank(ch) {
  * nothing else). Listens in the capture phase, before the player's own keys (space plays). */
 export function installQuizKeys(target, getState, getTrace, guess) {
   target.addEventListener("keydown", (e) => {
-    const el = e.target;
-    const typing = el && (el.isContentEditable || ["TEXTAREA", "SELECT"].includes(el.tagName) ||
-                          (el.tagName === "INPUT" && el.type !== "range" && el.type !== "checkbox"));
     const trace = getTrace();
-    if (typing || e.altKey || e.ctrlKey || e.metaKey || !trace || !hidden(getState(), trace)) return;
+    if (focusOwnsKey(e.target, e.key) || e.altKey || e.ctrlKey || e.metaKey || !trace || !hidden(getState(), trace)) return;
     const id = keyToId(trace, e.key);
     if (id === null) return;
     e.preventDefault();
