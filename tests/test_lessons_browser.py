@@ -54,6 +54,7 @@ def test_a_lesson_next_twice_moves_the_player_and_the_link_names_the_stop(page):
     assert highlighted(player) == ["bars-view"]
     assert re.search(r"[?&]lesson=me-want-cookie", page.url) and re.search(r"[?&]stop=3\b", page.url)
     expect(page.locator(".lesson-text")).to_contain_text("After “me want ” the bars")
+    expect(page.locator(".lesson-question .lesson-q")).to_have_text("?")  # drawn: an emoji was an empty box
     # Change of mind: back one, then the clicker's PageDown key forward again.
     page.get_by_role("button", name="◀ Back").click()
     expect(page.get_by_text("stop 2 of 9")).to_be_visible()

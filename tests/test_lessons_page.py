@@ -124,3 +124,28 @@ def test_a_link_with_settings_opens_them_without_the_welcome():
     args = player_args(at)
     assert args["payload"]["settings"]["prompt"] == "me love " and args["command"] is None
     assert not at.get("page_link")
+
+
+def test_next_counts_from_the_stop_the_link_is_on_now(monkeypatch):
+    """Back and Next move from the URL's stop when pressed, not from the stop their button was
+    drawn at: a clicker's second quick PageDown, arriving before the redraw, carried the same
+    target and moved to the same stop again (found by a hostile click-through)."""
+    import types
+
+    from babylm.app import lessons_page
+
+    class Params(dict):
+        def update(self, **kw):
+            super().update(kw)
+
+    fake = types.SimpleNamespace(query_params=Params(lesson="me-want-cookie", stop="3"), session_state={})
+    monkeypatch.setattr(lessons_page, "st", fake)
+    lessons_page.move("me-want-cookie", +1, 9)
+    lessons_page.move("me-want-cookie", +1, 9)  # the same button, pressed again before a redraw
+    assert fake.query_params["stop"] == "5"
+    for _ in range(9):
+        lessons_page.move("me-want-cookie", +1, 9)
+    assert fake.query_params["stop"] == "9"  # never past the last stop
+    fake.query_params.update(stop="not a number")
+    lessons_page.move("me-want-cookie", -1, 9)
+    assert fake.query_params["stop"] == "1"

@@ -46,6 +46,17 @@ def go(name: str | None, number: int | None = None) -> None:
     st.session_state["lesson_visit"] = st.session_state.get("lesson_visit", 0) + 1
 
 
+def move(name: str, delta: int, stops: int) -> None:
+    """Back or Next from the stop the URL is on now, not the one the button was drawn at: a
+    clicker's two quick PageDowns both count even when the second comes before the page has
+    redrawn."""
+    try:
+        current = int(st.query_params.get("stop", "1")) if st.query_params.get("lesson") == name else 1
+    except ValueError:
+        current = 1
+    go(name, min(max(1, current + delta), stops))
+
+
 def listing(all_lessons: list[Lesson]) -> None:
     st.markdown("#### Lessons")
     st.caption("Each lesson walks through the player stop by stop, with a few sentences to read "
@@ -107,15 +118,16 @@ def lesson_view(lesson: Lesson) -> None:
                  unsafe_allow_html=True, width="stretch")
     back, next_, list_ = bar, bar, bar
     back.button("◀ Back", key="lesson-back", disabled=number == 1, shortcut="PageUp",
-                on_click=go, args=(lesson.name, number - 1), help="The previous stop (PageUp)")
+                on_click=move, args=(lesson.name, -1, len(lesson.stops)), help="The previous stop (PageUp)")
     next_.button("Next ▶", key="lesson-next", type="primary", disabled=number == len(lesson.stops),
-                 shortcut="PageDown", on_click=go, args=(lesson.name, number + 1),
+                 shortcut="PageDown", on_click=move, args=(lesson.name, +1, len(lesson.stops)),
                  help="The next stop (PageDown)")
     list_.button("All lessons", key="lesson-list", on_click=go, args=(None,))
     st.markdown(f"<div class='lesson-text' data-stop='{number}'>{_html(stop.text)}</div>",
                 unsafe_allow_html=True)
     if stop.question:
-        st.markdown(f"<div class='lesson-question'>❓ {_html(stop.question)}</div>", unsafe_allow_html=True)
+        st.markdown(f"<div class='lesson-question'><span class='lesson-q'>?</span> {_html(stop.question)}</div>",
+                    unsafe_allow_html=True)  # a drawn "?": an emoji shows as an empty box without an emoji font
     trace, data, trace_id = generation(model.key, stop.settings, model.baby)
     player(data, trace_id, view_of(stop), command=command_of(stop, lesson))
 
@@ -128,6 +140,8 @@ def _html(text: str) -> str:
 STYLE = """<style>
 .lesson-counter { font-size: 1rem; color: #5b6375; font-weight: 400; }
 .lesson-text { font-size: 1.15rem; line-height: 1.45; margin: 0 0 0.3rem; }
+.lesson-q { display: inline-block; width: 1.4em; height: 1.4em; line-height: 1.4em; text-align: center;
+             border-radius: 50%; background: #e8590c; color: white; font-weight: 700; margin-right: 0.3em; }
 .lesson-question { font-size: 1.1rem; background: #fff4e6; border-left: 4px solid #e8590c;
                    padding: 0.4rem 0.8rem; border-radius: 4px; margin-bottom: 0.4rem; }
 </style>"""

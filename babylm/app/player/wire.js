@@ -63,6 +63,15 @@ class Panel {
   }
 }
 
+/** The model's probability as a percentage to 3 significant digits. A softmax never gives any
+ * character all of it (every other share is above 0), so what rounds to 100 (the wire carries
+ * 0.9995 and up as 1.00) reads ">99.9%", not a "100%" beside other characters' shares. Pass
+ * `model = false` for a distribution that can be certain (what temperature 0 draws from). */
+export function formatPercent(p, model = true) {
+  const text = (100 * p).toPrecision(3);
+  return model && Number(text) >= 100 ? ">99.9%" : `${text}%`;
+}
+
 export function formatExact(v) {
   return (v === 0 ? "0" : v.toPrecision(3)).replace("-", "−");
 }

@@ -6,6 +6,7 @@
 import { sharpCanvas } from "../colors.js";
 import { hostHeight } from "../protocol.js";
 import { visible } from "./text.js";
+import { formatPercent } from "../wire.js";
 
 const K = 10, BAR = "#9db4d6", CHOSEN = "#e8590c", INK = "#1f2430", MUTED = "#5b6375", GUESS = "#7950f2";
 
@@ -78,7 +79,7 @@ export class BarsView {
       ctx.textAlign = "left";
       ctx.font = `${bar.chosen ? "bold " : ""}15px Inter, Helvetica, Arial, sans-serif`;
       ctx.fillStyle = bar.chosen ? CHOSEN : MUTED;
-      ctx.fillText(`${(100 * p).toPrecision(3)}%`, left + Math.max(1, p * w) + 5 > left + w - 2
+      ctx.fillText(formatPercent(p), left + Math.max(1, p * w) + 5 > left + w - 2
         ? left + w + 4 : left + Math.max(1, p * w) + 5, y + rowH / 2 + 1);
       if (j === guess) {  // the viewer's guess, outlined
         ctx.strokeStyle = GUESS;

@@ -6,6 +6,7 @@
 
 import { favourite, hidden, isQuestion, keyToId, score, scoreText } from "../quiz.js";
 import { visible } from "./text.js";
+import { formatPercent } from "../wire.js";
 import { focusOwnsKey } from "../keys.js";
 
 export class QuizView {
@@ -51,7 +52,7 @@ export class QuizView {
       const right = guess === trace.outputs[t];
       const p = trace.probs[t * trace.vocab + guess];
       here = `You said <b>“${visible(trace.itos[guess])}”</b> ${right ? "✓" : "✗"}` +
-             ` (the model gave it ${(100 * p).toPrecision(3)}%)` +
+             ` (the model gave it ${formatPercent(p)})` +
              (right ? "" : `; it was <b>“${visible(trace.itos[trace.outputs[t]])}”</b>`) +
              (favourite(trace, t) === trace.outputs[t] ? "" : " — not the model's favourite either") + ". ";
     } else if (!isQuestion(trace, t)) {

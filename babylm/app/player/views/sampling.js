@@ -8,6 +8,7 @@
 import { sharpCanvas } from "../colors.js";
 import { largest, samplingProbs } from "../sampling.js";
 import { visible } from "./text.js";
+import { formatPercent } from "../wire.js";
 
 const K = 10, BAR = "#7950f2", MODEL = "#1f2430", CHOSEN = "#e8590c", INK = "#1f2430", MUTED = "#5b6375";
 const TOP_KS = [0, 1, 2, 3, 5, 10];
@@ -92,7 +93,7 @@ export class SamplingView {
       ctx.font = `${mark ? "bold " : ""}14px Inter, Helvetica, Arial, sans-serif`;
       ctx.fillStyle = mark ? CHOSEN : MUTED;
       // Labels in their own column at the right, clear of the bars and the ticks.
-      ctx.fillText(p === 0 ? "never" : `${(100 * p).toPrecision(3)}%`, left + w + 6, y + rowH / 2 + 1);
+      ctx.fillText(p === 0 ? "never" : formatPercent(p, false), left + w + 6, y + rowH / 2 + 1);
     });
     let rest = 0;
     for (let j = 0; j < V; j++) if (!ids.includes(j)) rest += drawn[j];

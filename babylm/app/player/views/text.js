@@ -3,6 +3,8 @@
 // a character's span is attached when the step reaches it and detached when it goes back.
 // Capped to its last lines (CSS), so it never pushes the charts off a projector.
 
+import { formatPercent } from "../wire.js";
+
 const VISIBLE = { " ": "␣", "\n": "⏎", "\t": "⇥" };
 // Control, format (U+202E reverses what follows it), private-use and unassigned characters are
 // shown as their code, as babylm/safe_text.py does on the server: never invisible, never acting.
@@ -74,6 +76,6 @@ export class TextView {
     const memory = trace.mode === "window" ? ` · re-read the last ${trace.seq_length} characters from zero`
                                            : " · memory carried from every character so far";
     return `Read <b>“${read}”</b> → next <b>“${next}”</b> (${how}; the model gave it ` +
-           `${(100 * p).toPrecision(3)}%)${memory}`;
+           `${formatPercent(p)})${memory}`;
   }
 }
