@@ -95,10 +95,10 @@ def try_one_line(models: dict[str, BabyLanguageModel]) -> None:
     left, right = st.container(key="memory_try").columns([1, 2])
     with left:
         animal = st.radio("Animal", list(ANIMALS), horizontal=True, key="memory_animal")
-        distance = st.slider("Filler (characters between the animal and “it say”)", 0, MAX_DISTANCE, 40,
-                             key="memory_distance")
-        if distance in (1, 2):
-            distance = 3  # no baby word is shorter than 2 letters plus its space
+        # No 1 or 2: no baby word is shorter than 2 letters plus its space (the slider said 1
+        # while the sentence said 3).
+        distance = st.select_slider("Filler (characters between the animal and “it say”)",
+                                    [0, *range(3, MAX_DISTANCE + 1)], 40, key="memory_distance")
         seed = st.number_input("Filler words (seed)", 0, 9999, 1, key="memory_seed",
                                help="A different seed picks different words of the same length.")
     filler_text = filler(random.Random(int(seed) + 7919 * distance), distance)
