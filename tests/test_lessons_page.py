@@ -149,3 +149,20 @@ def test_next_counts_from_the_stop_the_link_is_on_now(monkeypatch):
     fake.query_params.update(stop="not a number")
     lessons_page.move("me-want-cookie", -1, 9)
     assert fake.query_params["stop"] == "1"
+
+
+def test_coming_back_to_lessons_finds_the_stop_the_class_was_on():
+    """Found by a hostile click-through: Lessons at stop 5 -> Generate -> Lessons showed the
+    list, and the teacher clicked through from the start again. "All lessons" still lists."""
+    at = AppTest.from_string(LESSONS, default_timeout=60)
+    at.query_params.update(lesson="me-want-cookie", stop="5")
+    at.run()
+    assert "stop 5 of" in at.markdown[1].value or any("stop 5 of" in m.value for m in at.markdown)
+    at.query_params.clear()  # the navigation's Lessons link carries no lesson
+    at.run()
+    assert any("stop 5 of" in m.value for m in at.markdown)
+    next(b for b in at.button if b.label == "All lessons").click().run()
+    assert not any("stop 5 of" in m.value for m in at.markdown)
+    at.query_params.clear()
+    at.run()
+    assert any(m.value.startswith("#### Lessons") for m in at.markdown)

@@ -43,6 +43,9 @@ def go(name: str | None, number: int | None = None) -> None:
     st.query_params.clear()
     if name is not None:
         st.query_params.update(lesson=name, stop=str(number or 1))
+        st.session_state["lesson_place"] = (name, str(number or 1))
+    else:  # "All lessons": the list, also when coming back later
+        st.session_state.pop("lesson_place", None)
     st.session_state["lesson_visit"] = st.session_state.get("lesson_visit", 0) + 1
 
 
@@ -102,6 +105,7 @@ def command_of(stop: ShownStop, lesson: Lesson) -> dict:
 
 def lesson_view(lesson: Lesson) -> None:
     number = stop_number(lesson)
+    st.session_state["lesson_place"] = (lesson.name, str(number))  # where a return to Lessons comes back to
     active, shipped = model_for_lessons()
     model = active
     try:
@@ -151,6 +155,10 @@ def page() -> None:
     st.html(STYLE)
     all_lessons = lessons()
     name = st.query_params.get("lesson")
+    place = st.session_state.get("lesson_place")
+    if not name and place:  # back from another page: the stop the class was on, not the list
+        name = place[0]
+        st.query_params.update(lesson=place[0], stop=place[1])
     if not name:
         listing(all_lessons)
         return
