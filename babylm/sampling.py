@@ -52,20 +52,15 @@ def make_generator(seed: int | None) -> torch.Generator:
 
 def sampling_probs(logits: torch.Tensor, temperature: float, top_k: int | None) -> torch.Tensor:
     """logits (V,) -> (V,) float32: the distribution a character is actually drawn from, after
-    temperature and top-k. Temperature 0 puts everything on the argmax."""
-    logits = logits.detach().float().cpu()
-    if temperature == 0:
-        return torch.nn.functional.one_hot(torch.argmax(logits), logits.numel()).float()
-    # Shifted so the largest is 0 and in float64, so a tiny temperature cannot overflow to NaN.
-    logits = (logits.double() - logits.max()) / temperature
-    if top_k is not None and top_k < logits.numel():
-        kth = torch.topk(logits, top_k).values[-1]
-        logits = logits.masked_fill(logits < kth, float("-inf"))
-    return torch.softmax(logits, dim=-1).float()  # (V,)
+    temperature and top-k. Temperature 0 puts everything on the argmax. (`sampling_probs_np`
+    for a tensor.)"""
+    return torch.from_numpy(sampling_probs_np(logits.detach().float().cpu().numpy(), temperature, top_k))
 
 
 def sampling_probs_np(logits: np.ndarray, temperature: float, top_k: int | None) -> np.ndarray:
-    """`sampling_probs` for a (V,) NumPy array, in NumPy: the same float32 probabilities."""
+    """logits (V,) -> (V,) float32: the distribution a character is drawn from, after
+    temperature and top-k; temperature 0 puts everything on the argmax. Shifted so the largest
+    is 0 and in float64, so a tiny temperature cannot overflow to NaN."""
     if temperature == 0:
         probs = np.zeros(logits.shape[0], np.float32)
         probs[int(np.argmax(logits))] = 1.0

@@ -47,13 +47,13 @@ import sys
 import tarfile
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.st_client import Session, server_cpu_seconds  # noqa: E402
+from deploy.school import start_replica, wait_healthy  # noqa: E402
 
 OLD_REV = "f60a96f"
 PLAYER = "iframe[title*='babylm_player']"
@@ -75,23 +75,12 @@ class Server:
         self.root, self.port = root, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.started = time.perf_counter()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-             "--browser.gatherUsageStats", "false"],
-            cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env=dict(os.environ, PYTHONPATH=str(root)))
+        self.proc = start_replica(self.port, log=subprocess.DEVNULL, root=root,
+                                  env=dict(os.environ, PYTHONPATH=str(root)))
 
     def wait_healthy(self) -> float:
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"streamlit in {self.root} exited with {self.proc.returncode}")
-            try:
-                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        return time.perf_counter() - self.started
-            except OSError:
-                time.sleep(0.05)
+        wait_healthy(self.url, self.proc, seconds=120)
+        return time.perf_counter() - self.started
 
     def stop(self) -> None:
         self.proc.terminate()

@@ -141,14 +141,16 @@ def start_nginx(prefix: Path, listen: str | int, replica_ports: list[int], log=N
                             stdout=log, stderr=subprocess.STDOUT if log else None)
 
 
-def start_replica(port: int, address: str = "127.0.0.1", log=None, env: dict | None = None) -> subprocess.Popen:
-    """One `streamlit run streamlit_app.py` on `port`."""
+def start_replica(port: int, address: str = "127.0.0.1", log=None, env: dict | None = None,
+                  root: Path = ROOT) -> subprocess.Popen:
+    """One `streamlit run streamlit_app.py` on `port`, in `root` (another checkout, for a
+    side-by-side benchmark)."""
     return subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
          "--server.address", address, "--server.headless", "true",
          "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
          "--server.maxUploadSize", str(LIMITS.max_upload_mb)],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT if log else None,
+        cwd=root, stdout=log, stderr=subprocess.STDOUT if log else None,
         env=dict(os.environ if env is None else env, PYTHONUNBUFFERED="1"))
 
 
@@ -166,7 +168,7 @@ def wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 60) -> None:
             pass
         if time.monotonic() > deadline:
             raise RuntimeError(f"{url} did not answer /_stcore/health within {seconds:.0f} s")
-        time.sleep(0.2)
+        time.sleep(0.05)  # a benchmark times the first frame from here
 
 
 def stop_all(procs: list[subprocess.Popen], grace: float = 10) -> None:

@@ -14,13 +14,12 @@ import contextlib
 import os
 import socket
 import subprocess
-import sys
-import time
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from deploy.school import start_replica, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -70,28 +69,14 @@ def start_server(request, log_path: Path = SERVER_LOG, env: dict[str, str] | Non
     port = free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env=dict(os.environ, PYTHONUNBUFFERED="1", **(env or {})))
+    proc = start_replica(port, log=log, env=dict(os.environ, **(env or {})))  # as `make replicas` runs it
     url = f"http://127.0.0.1:{port}"
     failed_before = request.session.testsfailed
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with {proc.returncode}:\n{log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer /_stcore/health within 60 s:\n{log_path.read_text()}")
-            time.sleep(0.2)
+        try:
+            wait_healthy(url, proc)
+        except RuntimeError as err:
+            pytest.fail(f"{err}:\n{log_path.read_text()}")
         yield url
     finally:
         proc.terminate()

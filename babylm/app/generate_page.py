@@ -41,6 +41,9 @@ def scales(model_key: str, _baby) -> dict[str, tuple[float, float]]:
     return wire.model_scales(_baby.model, _baby.vocab, _baby.text)
 
 
+SPINNER_STEPS = 1_500  # a generation this long (prompt included) shows "The model is writing…"
+
+
 def generation(model_key: str, settings: GenerationSettings, _baby) -> tuple[Trace, bytes, str]:
     """The trace of one generation, its wire buffer and its id, shared read-only by every
     session. A spinner only for long ones: a default generation takes milliseconds, and the
@@ -49,9 +52,6 @@ def generation(model_key: str, settings: GenerationSettings, _baby) -> tuple[Tra
         return _generation(model_key, settings, _baby)
     with st.spinner("The model is writing…"):
         return _generation(model_key, settings, _baby)
-
-
-SPINNER_STEPS = 1_500
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)

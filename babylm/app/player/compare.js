@@ -10,7 +10,7 @@
 
 import { decode } from "./wire.js";
 import { Store, initialState } from "./store.js";
-import { Player } from "./player.js";
+import { Player, renderTransport, transportKeys } from "./player.js";
 import { TextView } from "./views/text.js";
 import { BarsView } from "./views/bars.js";
 import { GridsView } from "./views/grids.js";
@@ -65,18 +65,7 @@ function build() {
   $("cmp-reset").onclick = () => C.player && go(0);
   $("cmp-scrub").oninput = (e) => C.player && go(Number(e.target.value));
   speed.onchange = (e) => C.store.set({ speed: Number(e.target.value) });
-  const onKey = (e) => {
-    const target = e.target;
-    const typing = target && (target.isContentEditable || ["TEXTAREA", "SELECT"].includes(target.tagName) ||
-                              (target.tagName === "INPUT" && target.type !== "range"));
-    if (typing || e.altKey || e.ctrlKey || e.metaKey || !C.player) return;
-    const keys = { " ": () => C.player.toggle(), ArrowRight: () => go(C.store.state.t + 1),
-                   ArrowLeft: () => go(C.store.state.t - 1), Home: () => go(0) };
-    if (keys[e.key]) {
-      e.preventDefault();
-      keys[e.key]();
-    }
-  };
+  const onKey = transportKeys(() => C.player, go, () => C.store.state.t);
   document.addEventListener("keydown", onKey);
   const page = host();
   if (page) page.document.addEventListener("keydown", onKey);
@@ -125,17 +114,9 @@ export function show(args) {
 
 function render(state, prev, force = false) {
   if (!state || !C.traces.length) return;
-  const $ = (id) => document.getElementById(id);
   C.text.render(state, prev, force);
   for (const views of C.columns) {
     for (const view of views) view.render(state, prev, force, C.steps);
   }
-  $("cmp-scrub").value = state.t;
-  $("cmp-counter").textContent = `step ${state.t + 1} of ${C.steps}`;
-  $("cmp-counter").dataset.step = state.t + 1;
-  $("cmp-back").disabled = $("cmp-reset").disabled = state.t === 0;
-  $("cmp-step").disabled = state.t === C.steps - 1;
-  $("cmp-play").textContent = state.playing ? "❚❚ Pause" : "▶ Play";
-  $("cmp-play").setAttribute("aria-pressed", String(state.playing));
-  $("cmp-speed").value = String(state.speed);
+  renderTransport(state, C.steps, "cmp-");
 }

@@ -9,7 +9,7 @@
 import * as protocol from "./protocol.js";
 import { decode } from "./wire.js";
 import { Store, initialState, fromPython, viewToQuery, VIEW_KEYS } from "./store.js";
-import { Player } from "./player.js";
+import { Player, renderTransport, transportKeys } from "./player.js";
 import { TextView } from "./views/text.js";
 import { BarsView } from "./views/bars.js";
 import { GridsView, ReadoutView } from "./views/grids.js";
@@ -20,7 +20,7 @@ import { decodeSaliency } from "./saliency.js";
 import { show as showCompare } from "./compare.js";
 import { SamplingView } from "./views/sampling.js";
 import { QuizView, installQuizKeys } from "./views/quiz.js";
-import { focusOwnsKey, watchFocus } from "./keys.js";
+import { watchFocus } from "./keys.js";
 import { HighlightView } from "./views/highlight.js";
 
 const $ = (id) => document.getElementById(id);
@@ -173,17 +173,10 @@ function render(state, prev, force = false) {
     if (gated && !state.gates) continue;
     view.render(state, prev, force || (gated && prev && !prev.gates));
   }
-  $("scrub").value = state.t;
-  $("counter").textContent = `step ${state.t + 1} of ${trace.steps}`;
-  $("counter").dataset.step = state.t + 1;
-  $("back").disabled = $("reset").disabled = state.t === 0;
-  $("step").disabled = state.t === trace.steps - 1;
-  $("play").textContent = state.playing ? "❚❚ Pause" : "▶ Play";
-  $("play").setAttribute("aria-pressed", String(state.playing));
+  renderTransport(state, trace.steps);
   $("gates").checked = state.gates;
   $("quiz").checked = state.quiz;
   $("sampling").checked = state.sampling;
-  $("speed").value = String(state.speed);
   if (!state.playing) {
     report(reported(state));
     remember(state);
@@ -247,15 +240,7 @@ $("gates").onchange = (e) => store.set({ gates: e.target.checked });
 $("quiz").onchange = (e) => store.set({ quiz: e.target.checked, guesses: {} });
 $("sampling").onchange = (e) => store.set({ sampling: e.target.checked });
 
-function onKey(e) {
-  if (focusOwnsKey(e.target, e.key) || e.altKey || e.ctrlKey || e.metaKey || !S.trace) return;
-  const keys = { " ": () => S.player.toggle(), ArrowRight: () => go(store.state.t + 1),
-                 ArrowLeft: () => go(store.state.t - 1), Home: () => go(0) };
-  if (keys[e.key]) {
-    e.preventDefault();
-    keys[e.key]();
-  }
-}
+const onKey = transportKeys(() => S.trace && S.player, go, () => store.state.t);
 document.addEventListener("keydown", onKey);
 // The keys work as soon as the page has loaded, without clicking into the player first: the
 // page around it is the same origin, so listen there too.

@@ -1,5 +1,9 @@
 // Play / pause with a timer token, as in tensorflow/playground's Player: pausing bumps the
-// token, so a tick scheduled before the pause finds itself stale and stops.
+// token, so a tick scheduled before the pause finds itself stale and stops. Also what every
+// player shares around it (the one player and the models side by side, compare.js): its
+// transport controls drawn from the state, and its keys.
+
+import { focusOwnsKey } from "./keys.js";
 
 export class Player {
   constructor(store, steps) {
@@ -45,4 +49,33 @@ export class Player {
       else this.schedule(token);
     }, Math.max(0, this.deadline - now));
   }
+}
+
+/** Draw the transport controls (`${prefix}scrub`, counter, back, reset, step, play, speed) from
+ * the state, for a trace of `steps` steps. */
+export function renderTransport(state, steps, prefix = "") {
+  const $ = (id) => document.getElementById(prefix + id);
+  $("scrub").value = state.t;
+  $("counter").textContent = `step ${state.t + 1} of ${steps}`;
+  $("counter").dataset.step = state.t + 1;
+  $("back").disabled = $("reset").disabled = state.t === 0;
+  $("step").disabled = state.t === steps - 1;
+  $("play").textContent = state.playing ? "❚❚ Pause" : "▶ Play";
+  $("play").setAttribute("aria-pressed", String(state.playing));
+  $("speed").value = String(state.speed);
+}
+
+/** A keydown handler for Space (play / pause), ← → and Home, unless the focus owns the key
+ * (keys.js). `go(t)` moves to a step; `player()` is the current Player, or null. */
+export function transportKeys(player, go, t) {
+  return (e) => {
+    const p = player();
+    if (!p || focusOwnsKey(e.target, e.key) || e.altKey || e.ctrlKey || e.metaKey) return;
+    const keys = { " ": () => p.toggle(), ArrowRight: () => go(t() + 1), ArrowLeft: () => go(t() - 1),
+                   Home: () => go(0) };
+    if (keys[e.key]) {
+      e.preventDefault();
+      keys[e.key]();
+    }
+  };
 }
