@@ -18,3 +18,12 @@ def test_the_filler_slider_offers_only_lengths_a_filler_can_have_and_the_sentenc
         slider.set_value(distance).run()
         said = next(m.value for m in at.markdown if "characters before" in m.value)
         assert f"The animal is **{distance}** characters before" in said
+
+
+def test_a_filler_seed_out_of_range_says_so_and_shows_a_line():
+    """Found by a hostile click-through: 99999 sat in a red box and nothing changed."""
+    at = AppTest.from_string(PAGE, default_timeout=120).run()
+    at.number_input(key="memory_seed").set_value(99999).run()
+    assert not at.exception
+    assert "must be a whole number from 0 to 9,999, got 99,999" in at.error[0].value
+    assert any("characters before" in m.value for m in at.markdown)

@@ -29,6 +29,7 @@ from .compare_component import compare_player
 from .compute import turn
 
 PRECOMPUTED = ASSETS / "memory_reach.json"
+MAX_FILLER_SEED = 9_999
 
 
 @st.cache_resource(show_spinner="Loading the memory-game models…")
@@ -99,8 +100,14 @@ def try_one_line(models: dict[str, BabyLanguageModel]) -> None:
         # while the sentence said 3).
         distance = st.select_slider("Filler (characters between the animal and “it say”)",
                                     [0, *range(3, MAX_DISTANCE + 1)], 40, key="memory_distance")
-        seed = st.number_input("Filler words (seed)", 0, 9999, 1, key="memory_seed",
-                               help="A different seed picks different words of the same length.")
+        # No min or max: Streamlit would keep an out-of-range number in a red box and silently
+        # use the old one; say what is wrong instead.
+        seed = st.number_input("Filler words (seed)", value=1, step=1, key="memory_seed",
+                               help="A different seed picks different words of the same length (0 to 9,999).")
+        if not 0 <= seed <= MAX_FILLER_SEED:
+            st.error(f"Filler words (seed) must be a whole number from 0 to {MAX_FILLER_SEED:,}, got {seed:,}; "
+                     "showing seed 1.", icon=":material/warning:")
+            seed = 1
     filler_text = filler(random.Random(int(seed) + 7919 * distance), distance)
     text = line(animal, filler_text)
     prompt = text[: -len(ANIMALS[animal])]
