@@ -24,6 +24,7 @@ import os
 import pwd
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -171,6 +172,26 @@ def wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 60) -> None:
         time.sleep(0.05)  # a benchmark times the first frame from here
 
 
+def port_in_use(port: int, address: str = "127.0.0.1") -> bool:
+    """Whether something already holds `port` (Streamlit would exit with status 1 on it)."""
+    with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as tornado binds: TIME_WAIT is no obstacle
+        try:
+            s.bind((address, port))
+        except OSError:
+            return True
+    return False
+
+
+def log_tail(path: Path, lines: int = 5) -> str:
+    """The last lines of a child's log, for an error that says why it died."""
+    try:
+        text = path.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return "\n".join("    " + line for line in text[-lines:])
+
+
 def stop_all(procs: list[subprocess.Popen], grace: float = 10) -> None:
     for proc in procs:
         if proc.poll() is None:
@@ -192,11 +213,18 @@ def supervise(n: int, port: int, address: str, nginx_port: int | None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # --stop: end everything, even halfway through starting
     PID_FILE.write_text(str(os.getpid()))
     try:
+        busy = [p for p in ports + ([nginx_port] if nginx_port else []) if port_in_use(p, address)]
+        if busy:
+            raise RuntimeError(f"port {busy[0]} is already in use: choose another --port"
+                               f"{' or --nginx-port' if busy[0] == nginx_port else ''}, or stop what holds it")
         for p in ports:
             log = (STATE / f"replica-{p}.log").open("w")
             procs.append(start_replica(p, address, log))
         for p, proc in zip(ports, procs):
-            wait_healthy(f"http://127.0.0.1:{p}" if address in ("0.0.0.0", "::") else f"http://{address}:{p}", proc)
+            try:
+                wait_healthy(f"http://127.0.0.1:{p}" if address in ("0.0.0.0", "::") else f"http://{address}:{p}", proc)
+            except RuntimeError as err:
+                raise RuntimeError(f"{err}; the end of {STATE / f'replica-{p}.log'}:\n{log_tail(STATE / f'replica-{p}.log')}") from None
             print(f"replica on http://{address}:{p} (log {STATE / f'replica-{p}.log'})", flush=True)
         if nginx_port:
             procs.append(start_nginx(STATE / "nginx", nginx_port, ports))

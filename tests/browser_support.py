@@ -62,6 +62,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_ports(n: int) -> int:
+    """The first of `n` consecutive free ports (replicas take --port, --port + 1, ...). All `n`
+    are held at once while checked: a port next to a free one may be any client's local end."""
+    for _ in range(100):
+        held = [socket.socket()]
+        try:
+            held[0].bind(("127.0.0.1", 0))
+            first = held[0].getsockname()[1]
+            for port in range(first + 1, first + n):
+                held.append(socket.socket())
+                held[-1].bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for s in held:
+                s.close()
+    raise RuntimeError(f"no {n} consecutive free ports found")
+
+
 @contextlib.contextmanager
 def start_server(request, log_path: Path = SERVER_LOG, env: dict[str, str] | None = None):
     """Base URL of a `streamlit run streamlit_app.py` on a free local port, stopped afterwards.

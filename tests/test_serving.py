@@ -22,7 +22,7 @@ import pytest
 
 from deploy.school import COOKIE, start_nginx, start_replica, stop_all, wait_healthy
 
-from browser_support import (CHROMIUM_ARGS, LOAD_MS, PLAYER, SHOTS, VIEWPORT, alert, free_port,
+from browser_support import (CHROMIUM_ARGS, LOAD_MS, PLAYER, SHOTS, VIEWPORT, alert, free_port, free_ports,
                              full_page_screenshot, train_two_epochs, unavailable)
 
 try:
@@ -247,11 +247,12 @@ def test_the_supervisor_starts_replicas_and_nginx_and_stop_ends_them_all():
 
     from deploy.school import PID_FILE, ROOT
 
-    first, listen = free_port(), free_port()
+    first, listen = free_ports(2), free_port()
     while {first, first + 1} & {listen}:
         listen = free_port()
     supervisor = subprocess.Popen([sys.executable, "-m", "deploy.school", "--replicas", "2", "--port", str(first),
-                                   "--nginx-port", str(listen)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+                                   "--nginx-port", str(listen)], cwd=ROOT, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
     try:
         wait_healthy(f"http://127.0.0.1:{listen}", supervisor, seconds=90)  # nginx, in front of both
         for port in (first, first + 1):
@@ -260,6 +261,9 @@ def test_the_supervisor_starts_replicas_and_nginx_and_stop_ends_them_all():
         stop = subprocess.run([sys.executable, "-m", "deploy.school", "--stop"], cwd=ROOT, capture_output=True, text=True)
         assert stop.returncode == 0, stop.stderr
         assert supervisor.wait(30) == 0
+    except RuntimeError as err:  # the supervisor's own words say which replica died and why
+        supervisor.kill()
+        pytest.fail(f"{err}\n{supervisor.stderr.read() if supervisor.stderr else ''}")
     finally:
         if supervisor.poll() is None:
             supervisor.kill()
@@ -267,3 +271,22 @@ def test_the_supervisor_starts_replicas_and_nginx_and_stop_ends_them_all():
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still answers"
     assert not PID_FILE.exists()
+
+
+def test_the_supervisor_names_a_port_that_is_taken_before_starting_anything():
+    """A host whose --port + 1 is taken is told which port and what to do, not 'exited with status 1'."""
+    import socket
+    import subprocess
+    import sys
+
+    from deploy.school import ROOT
+
+    first = free_ports(2)
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", first + 1))
+        holder.listen()
+        run = subprocess.run([sys.executable, "-m", "deploy.school", "--replicas", "2", "--port", str(first)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1
+    assert run.stderr.strip() == (f"school: error: port {first + 1} is already in use: choose another --port, "
+                                  "or stop what holds it")
