@@ -12,7 +12,7 @@ lives in model / train / generate / checkpoint, which the app and the CLI also c
 from __future__ import annotations
 
 import warnings
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -90,9 +90,14 @@ class BabyLanguageModel:
 
     # --- training ---------------------------------------------------------------------------
     def train_iter(self, text: str | None = None, max_seconds: float | None = None,
-                   **settings) -> Iterator[Progress]:
+                   resume: bool = False, **settings) -> Iterator[Progress]:
         """Yield Progress records while training; `settings` are TrainConfig fields. With
-        `max_seconds` the run ends after the first step past that time (the best weights kept)."""
+        `max_seconds` the run ends after the first step past that time (the best weights kept).
+
+        With `resume`, a trained (or loaded) model trains on from where it stopped: its records
+        continue the earlier ones (epochs, steps and seconds count on, the history is kept),
+        and it ends no worse on this text's validation part than it began. Without it, the
+        history restarts at epoch 0, like Keras' History."""
         unknown = set(settings) - _TRAIN_FIELDS
         if unknown:
             raise ValueError(f"unknown training setting(s): {', '.join(sorted(unknown))}")
@@ -101,14 +106,24 @@ class BabyLanguageModel:
             raise ValueError("no training text: pass one to train()")
         model = self._ready()
         config = TrainConfig(**settings)
-        self.history = []  # one run's records, like Keras' History: epochs restart at 0
-        for progress in train_iter(model, self.vocab, check_corpus(text), config, max_seconds=max_seconds):
+        if resume and self.vocab.unknown(text):
+            self.vocab.encode(text)  # raises, naming the characters this model has never seen
+        earlier = dict(self.training_summary) if resume else {}
+        epochs, steps, seconds = (earlier.get(k, 0) for k in ("epochs", "steps", "seconds"))
+        if not resume:
+            self.history = []
+        for progress in train_iter(model, self.vocab, check_corpus(text), config, max_seconds=max_seconds,
+                                   resume=resume):
+            progress = replace(progress, epoch=epochs + progress.epoch, step=steps + progress.step,
+                               seconds=seconds + progress.seconds)
             self.history.append(progress)
-            self._summarise(config)
+            self._summarise(config, earlier.get("val_curve", []), progress)
             yield progress
 
-    def _summarise(self, config: TrainConfig) -> None:
-        last = self.history[-1]
+    def _summarise(self, config: TrainConfig, earlier_curve: list, last: Progress) -> None:
+        """What a checkpoint keeps of the training: totals, the last run's settings, the whole
+        validation curve (a resumed run's after the one it continues)."""
+        start = earlier_curve[-1][0] if earlier_curve else -1.0
         self.training_summary = {
             "epochs": round(last.epoch, 3),
             "steps": last.step,
@@ -116,7 +131,8 @@ class BabyLanguageModel:
             "best_val_loss": last.best_val_loss,
             "final_loss": last.loss,
             "config": {f.name: getattr(config, f.name) for f in fields(TrainConfig)},
-            "val_curve": [[round(p.epoch, 3), p.val_loss] for p in self.history if p.val_loss is not None],
+            "val_curve": earlier_curve + [[round(p.epoch, 3), p.val_loss] for p in self.history
+                                          if p.val_loss is not None and p.epoch > start + 1e-9],
         }
 
     def train(self, epochs: int = 150, verbose: bool = False, text: str | None = None,

@@ -135,9 +135,14 @@ def check_train_request(config: TrainConfig, model_config, max_seconds) -> None:
 
 
 def train_iter(model: CharLSTM, vocab: Vocab, text: str, config: TrainConfig = TrainConfig(),
-               device: torch.device | str | None = None, max_seconds: float | None = None) -> Iterator[Progress]:
+               device: torch.device | str | None = None, max_seconds: float | None = None,
+               resume: bool = False) -> Iterator[Progress]:
     """Train `model` on `text`, yielding a Progress per step. Stop by breaking out of the loop,
-    or give `max_seconds`: the run then ends after the first step past that much time."""
+    or give `max_seconds`: the run then ends after the first step past that much time.
+
+    The run ends with its best weights (lowest validation loss). With `resume`, the weights it
+    starts from are the first candidate, measured on this text's validation part before the
+    first step: more training of a trained model keeps only what improves it."""
     check_corpus(text)
     check_train_request(config, model.config, max_seconds)
     train_text, val_text = split_text(text, config.val_fraction)
@@ -151,6 +156,8 @@ def train_iter(model: CharLSTM, vocab: Vocab, text: str, config: TrainConfig = T
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     n_train = max(train_ids.numel() - 1, 1)
     best_val, best_weights, bad_epochs = math.inf, None, 0
+    if resume and val_ids is not None:
+        best_val, best_weights = stateful_loss(model, val_ids), copy.deepcopy(model.state_dict())
     step, start = 0, time.perf_counter()
     try:
         for epoch in range(config.epochs):

@@ -149,3 +149,55 @@ def test_build_and_train_a_gru_and_an_rnn(tiny_corpus):
         assert baby.model.internal_names[0] == "h" and baby.config.cell == cell
         step = next(baby.generate_steps("me ", 2, seed=0))
         assert set(step.internals) == set(baby.model.internal_names)
+
+
+def test_resume_counts_on_from_where_training_stopped(tiny_corpus, tmp_path):
+    """Keep training: epochs, steps and seconds continue, the history and the validation curve
+    are one run's, and a saved-then-loaded model resumes from its summary the same way."""
+    baby = BabyLanguageModel(tiny_corpus, hidden_size=16, num_layers=1)
+    baby.build_model(seed=1)
+    first = list(baby.train(epochs=2, batch_size=8, chunk_length=32, patience=0))
+    before = dict(baby.training_summary)
+    more = list(baby.train_iter(epochs=2, batch_size=8, chunk_length=32, patience=0, resume=True))
+    assert baby.history[:len(first)] == first and baby.history[len(first):] == more
+    assert [p.step for p in baby.history] == list(range(1, len(baby.history) + 1))
+    assert more[0].epoch > 2 and more[-1].epoch == pytest.approx(4.0)
+    assert min(p.seconds for p in more) >= before["seconds"]
+    summary = baby.training_summary
+    assert summary["epochs"] == pytest.approx(4.0) and summary["steps"] == len(baby.history)
+    assert [e for e, _ in summary["val_curve"]] == pytest.approx([1.0, 2.0, 3.0, 4.0])
+    assert summary["val_curve"][:2] == before["val_curve"]
+
+    again = BabyLanguageModel.load(baby.save(tmp_path / "resumed.safetensors"))
+    assert again.history == []  # a checkpoint keeps the summary, not every step
+    later = list(again.train_iter(tiny_corpus, epochs=1, batch_size=8, chunk_length=32, patience=0, resume=True))
+    assert later[0].step == summary["steps"] + 1 and later[-1].epoch == pytest.approx(5.0)
+    assert [e for e, _ in again.training_summary["val_curve"]] == pytest.approx([1.0, 2.0, 3.0, 4.0, 5.0])
+
+    baby.train(epochs=1, batch_size=8, chunk_length=32)  # without resume: a run of its own, as before
+    assert baby.history[0].epoch < 1 and baby.training_summary["epochs"] == pytest.approx(1.0)
+
+
+def test_resume_ends_no_worse_than_it_began(tiny_corpus):
+    """A resumed run whose every epoch is worse (a wild learning rate) leaves the weights as they
+    were, and says their validation loss is the best; a fresh run would keep its best epoch."""
+    from babylm.data import encode_tensor, split_text
+    from babylm.train import stateful_loss
+
+    baby = BabyLanguageModel(tiny_corpus, hidden_size=16, num_layers=1)
+    baby.build_model(seed=1)
+    baby.train(epochs=3, batch_size=8, chunk_length=32, patience=0)
+    start = {k: v.clone() for k, v in baby.model.state_dict().items()}
+    val = stateful_loss(baby.model, encode_tensor(baby.vocab, split_text(tiny_corpus, 0.1)[1]))
+    more = list(baby.train_iter(epochs=2, batch_size=8, chunk_length=32, patience=0, learning_rate=1.0,
+                                resume=True))
+    assert all(p.val_loss > val for p in more if p.val_loss is not None)  # every epoch worse
+    assert all(torch.equal(start[k], v) for k, v in baby.model.state_dict().items())
+    assert more[-1].best_val_loss == pytest.approx(val)
+
+
+def test_resume_names_characters_the_model_has_never_seen(tiny_corpus):
+    baby = BabyLanguageModel(tiny_corpus, hidden_size=16, num_layers=1)
+    baby.build_model()
+    with pytest.raises(ValueError, match="never seen these characters: é;"):
+        next(baby.train_iter(tiny_corpus + "café\n", epochs=1, resume=True))
