@@ -97,7 +97,8 @@ class BabyLanguageModel:
         With `resume`, a trained (or loaded) model trains on from where it stopped: its records
         continue the earlier ones (epochs, steps and seconds count on, the history is kept),
         and it ends no worse on this text's validation part than it began. Without it, the
-        history restarts at epoch 0, like Keras' History."""
+        history restarts at epoch 0, like Keras' History. Bad settings or text raise here, at
+        the call, before the first step is asked for."""
         unknown = set(settings) - _TRAIN_FIELDS
         if unknown:
             raise ValueError(f"unknown training setting(s): {', '.join(sorted(unknown))}")
@@ -108,12 +109,15 @@ class BabyLanguageModel:
         config = TrainConfig(**settings)
         if resume and self.vocab.unknown(text):
             self.vocab.encode(text)  # raises, naming the characters this model has never seen
+        return self._train_steps(model, check_corpus(text), config, max_seconds, resume)
+
+    def _train_steps(self, model: CharLSTM, text: str, config: TrainConfig, max_seconds: float | None,
+                     resume: bool) -> Iterator[Progress]:
         earlier = dict(self.training_summary) if resume else {}
         epochs, steps, seconds = (earlier.get(k, 0) for k in ("epochs", "steps", "seconds"))
         if not resume:
             self.history = []
-        for progress in train_iter(model, self.vocab, check_corpus(text), config, max_seconds=max_seconds,
-                                   resume=resume):
+        for progress in train_iter(model, self.vocab, text, config, max_seconds=max_seconds, resume=resume):
             progress = replace(progress, epoch=epochs + progress.epoch, step=steps + progress.step,
                                seconds=seconds + progress.seconds)
             self.history.append(progress)

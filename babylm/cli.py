@@ -24,6 +24,8 @@ from .train import TrainConfig, check_train_request
 
 DEFAULTS = TrainConfig()
 MODEL_DEFAULTS = ModelConfig(vocab_size=2)
+SHAPE = {"embedding": "embedding_dim", "hidden": "hidden_size", "layers": "num_layers", "dropout": "dropout",
+         "cell": "cell"}  # train's flags that make a new model's shape
 
 
 def cmd_train(args) -> int:
@@ -31,19 +33,29 @@ def cmd_train(args) -> int:
 
     check_destination(args.out)  # before training: a bad --out must not cost a finished run
     text = read_text(args.corpus) if args.corpus else BABY_DATASET
-    baby = BabyLanguageModel(text, embedding_dim=args.embedding, hidden_size=args.hidden,
-                             num_layers=args.layers, dropout=args.dropout, cell=args.cell)
+    shape = {name: getattr(args, flag) for flag, name in SHAPE.items()}
+    if args.resume:
+        given = [flag for flag, name in SHAPE.items() if shape[name] is not None]
+        if given:
+            raise ValueError(f"--{given[0]} sets a new model's shape; a resumed model keeps its own, "
+                             "so leave it out (or train a new model without --resume)")
+        baby = BabyLanguageModel.load(args.resume)
+    else:
+        baby = BabyLanguageModel(text, **{name: getattr(MODEL_DEFAULTS, name) if value is None else value
+                                          for name, value in shape.items()})
     settings = dict(epochs=args.epochs, learning_rate=args.lr, batch_size=args.batch_size,
                     chunk_length=args.chunk_length, patience=args.patience, seed=args.seed)
     check_train_request(TrainConfig(**settings), baby.config, args.max_seconds)  # before the bar
-    baby.build_model(seed=args.seed)
+    if not args.resume:
+        baby.build_model(seed=args.seed)
     val, interrupted = "-", False
-    steps = baby.train_iter(max_seconds=args.max_seconds, **settings)
+    begun = baby.training_summary.get("epochs", 0) if args.resume else 0
+    steps = baby.train_iter(text, max_seconds=args.max_seconds, resume=bool(args.resume), **settings)
     try:
         with tqdm(total=args.epochs, unit="epoch", bar_format="{l_bar}{bar}| {n:.1f}/{total} "
                   "[{elapsed}<{remaining}] {postfix}", disable=args.quiet) as bar:
             for progress in steps:
-                bar.update(progress.epoch - bar.n)
+                bar.update(progress.epoch - begun - bar.n)
                 if progress.val_loss is not None:
                     val = f"{progress.val_loss:.4f}"
                 bar.set_postfix_str(f"loss {progress.loss:.4f} val_loss {val}", refresh=False)
@@ -168,12 +180,15 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
     t.add_argument("--chunk-length", type=int, default=DEFAULTS.chunk_length)
     t.add_argument("--patience", type=int, default=DEFAULTS.patience, help="0 = no early stopping")
-    t.add_argument("--embedding", type=int, default=MODEL_DEFAULTS.embedding_dim)
-    t.add_argument("--hidden", type=int, default=MODEL_DEFAULTS.hidden_size)
-    t.add_argument("--layers", type=int, default=MODEL_DEFAULTS.num_layers)
-    t.add_argument("--dropout", type=float, default=MODEL_DEFAULTS.dropout)
-    t.add_argument("--cell", choices=list(CELLS), default=MODEL_DEFAULTS.cell,
-                   help="recurrent cell: lstm (the seed's), gru, or rnn (a simple tanh RNN)")
+    t.add_argument("--embedding", type=int, help=f"default {MODEL_DEFAULTS.embedding_dim}")
+    t.add_argument("--hidden", type=int, help=f"default {MODEL_DEFAULTS.hidden_size}")
+    t.add_argument("--layers", type=int, help=f"default {MODEL_DEFAULTS.num_layers}")
+    t.add_argument("--dropout", type=float, help=f"default {MODEL_DEFAULTS.dropout}")
+    t.add_argument("--cell", choices=list(CELLS),
+                   help="recurrent cell: lstm (the seed's, default), gru, or rnn (a simple tanh RNN)")
+    t.add_argument("--resume", metavar="CHECKPOINT",
+                   help="train this saved model on from where it stopped (its shape and characters "
+                        "stay; it ends no worse on the validation text than it began)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.add_argument("--max-seconds", type=positive(float), default=None,

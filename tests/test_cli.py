@@ -72,6 +72,28 @@ def test_train_writes_a_checkpoint_that_loads(capsys, tmp_path, tiny_corpus):
     assert baby.training_summary["config"]["batch_size"] == 8
 
 
+def test_train_resume_trains_a_saved_model_on(capsys, tmp_path, tiny_corpus):
+    """--resume: the same model, its epochs counting on; a shape flag or a new character is one line."""
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(tiny_corpus, encoding="utf-8")
+    first, second = tmp_path / "first.safetensors", tmp_path / "second.safetensors"
+    quick = ("--corpus", str(corpus), "--batch-size", "8", "--quiet", "--patience", "0")
+    assert run(capsys, "train", *quick, "--epochs", "2", "--hidden", "16", "--layers", "1", "--cell", "gru",
+               "--out", str(first))[0] == 0
+    code, out, err = run(capsys, "train", *quick, "--epochs", "1", "--resume", str(first), "--out", str(second))
+    assert code == 0, err
+    assert out.startswith(f"saved {second}  (3 epochs")
+    again = BabyLanguageModel.load(second)
+    assert again.config == BabyLanguageModel.load(first).config  # gru, 16 units: its own shape
+    assert [e for e, _ in again.training_summary["val_curve"]] == [1.0, 2.0, 3.0]
+
+    code, out, err = run(capsys, "train", *quick, "--hidden", "8", "--resume", str(first), "--out", str(second))
+    assert_one_line_error(code, err, "--hidden sets a new model's shape")
+    corpus.write_text(tiny_corpus + "café\n", encoding="utf-8")
+    code, out, err = run(capsys, "train", *quick, "--resume", str(first), "--out", str(second))
+    assert_one_line_error(code, err, "never seen these characters: é;")
+
+
 @pytest.mark.parametrize("cell", ["gru", "rnn"])
 def test_train_any_cell(capsys, tmp_path, tiny_corpus, cell):
     corpus = tmp_path / "corpus.txt"
@@ -114,6 +136,7 @@ def test_generate_and_info_take_a_shipped_models_name(capsys):
     (["train", "--dropout", "1"], "dropout must be"),
     (["train", "--lr", "0"], "learning_rate must be"),
     (["train", "--corpus", "nowhere.txt"], "no such file"),
+    (["train", "--resume", "nowhere.safetensors"], "no such checkpoint file"),
 ])
 def test_bad_arguments_end_with_one_line(capsys, argv, match):
     code, out, err = run(capsys, *argv)
