@@ -119,6 +119,29 @@ def test_stop_keeps_the_model_so_far(page):
     expect(page.get_by_text(re.compile(r"your model \([\d.]+ epochs? on baby talk\)"))).to_be_visible(timeout=LOAD_MS)
 
 
+def test_keep_training_then_stop_keeps_the_model_with_its_epochs_counted_on(page):
+    """Train one epoch, then Keep training ▶ with 300 more, Stop halfway: one model whose epochs
+    count on from the first run's, active on Generate."""
+    start_training(page, epochs=1)
+    expect(alert(page, "Done")).to_be_visible(timeout=TRAIN_MS)
+    expect(page.get_by_role("button", name="Keep training ▶")).to_be_visible()  # at once, not after a rerun
+    slider = page.get_by_role("slider", name=re.compile("^Epochs"))
+    slider.focus()
+    slider.press("End")
+    expect(slider).to_have_value("300")
+    page.get_by_role("button", name="Keep training ▶").click()
+    expect(page.get_by_text(re.compile(r"Epoch [\d.]+ of 301 \([\d.]+ of 300 more epochs\)"))).to_be_visible(
+        timeout=LOAD_MS)
+    page.wait_for_timeout(3000)
+    page.get_by_role("button", name="Stop ■").click()
+    done = alert(page, "Stopped at epoch")
+    expect(done).to_be_visible(timeout=TRAIN_MS)
+    epochs = float(re.search(r"your model \(([\d.]+) epochs on baby talk\)", done.inner_text()).group(1))
+    assert epochs > 1
+    page.get_by_role("link", name="Generate").click()
+    expect(page.get_by_text(f"your model ({epochs:g} epochs on baby talk)")).to_be_visible(timeout=LOAD_MS)
+
+
 def test_leaving_the_train_page_keeps_the_model_so_far(page):
     start_training(page)
     expect_training(page)

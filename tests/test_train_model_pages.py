@@ -106,6 +106,59 @@ def test_a_trained_model_comes_with_its_download_and_the_warning_that_a_reload_l
     assert "the pretrained model is active" in app.success[0].value
 
 
+def test_keep_training_trains_the_same_model_on_and_its_epochs_count_on(app):
+    """Train 1 epoch, then Keep training ▶ for 2 more: one model of 3 epochs, its shape kept
+    although the sliders changed, the bar counting on, the samples one log from epoch 0."""
+    corpus = "me want cookie\nme love mommy\nme see doggy\n" * 20
+    visit(app, "train")
+    assert not [b for b in app.button if b.key == "keep_training"]  # nothing of one's own to keep training
+    app.radio(key="corpus_source").set_value("paste").run()
+    app.text_area(key="pasted_corpus").input(corpus).run()
+    tiny_settings(app)
+    set_slider(app, "Epochs", 1)
+    app.button(key="start_training").click().run()
+    first = app.session_state["session_model"].baby
+    set_slider(app, "Epochs", 2)
+    set_slider(app, "Hidden units per layer", 16)  # a new model's shape: Keep training ignores it
+    app.button(key="keep_training").click().run()
+    assert not app.exception
+    assert app.success[0].value.startswith("Done: **your model (3 epochs on pasted text)**")
+    baby = app.session_state["session_model"].baby
+    assert baby is not first and baby.config == first.config
+    assert [e for e, _ in baby.training_summary["val_curve"]] == [1.0, 2.0, 3.0]
+    (bar,) = app.get("progress")
+    assert bar.proto.value == 100 and bar.proto.text.startswith("Trained 2 more epochs")
+    assert [epoch for epoch, _ in app.session_state["train_watch"].samples][0] == 0.0
+    assert first.training_summary["epochs"] == 1.0  # the copy trained, not the model the player reads
+
+
+def test_keep_training_on_a_text_with_new_characters_says_so_and_keeps_the_model(app):
+    visit(app, "train")
+    app.radio(key="corpus_source").set_value("paste").run()
+    app.text_area(key="pasted_corpus").input("me want cookie\nme love mommy\n" * 20).run()
+    tiny_settings(app)
+    set_slider(app, "Epochs", 1)
+    app.button(key="start_training").click().run()
+    assert "Not watching y after “me see dogg”: this text has no “s”, “d”, “g”." in [c.value for c in app.caption]
+    model = app.session_state["session_model"]
+    app.text_area(key="pasted_corpus").input("me want café\nme love mommy\n" * 20).run()
+    app.button(key="keep_training").click().run()
+    assert not app.exception
+    assert app.error[0].value == ("Can't keep training on this text: your model has never seen 'f', 'é'. "
+                                  "Train a new model on it with Train ▶.")
+    assert app.session_state["session_model"] is model
+
+
+def test_a_train_seed_out_of_range_is_named_not_silently_replaced(app):
+    visit(app, "train")
+    app.radio(key="corpus_source").set_value("paste").run()
+    app.text_area(key="pasted_corpus").input("me want cookie\nme love mommy\n" * 20).run()
+    app.number_input(key="train_seed").set_value(2**31).run()
+    app.button(key="start_training").click().run()
+    assert not app.exception
+    assert app.error[0].value == "Can't train: seed must be a whole number from 0 to 2,147,483,647, got 2147483648."
+
+
 def test_train_settings_survive_a_visit_to_another_page(app):
     visit(app, "train")
     set_slider(app, "Epochs", 7)

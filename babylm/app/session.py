@@ -33,6 +33,7 @@ class TrainRun:
     label: str
     summary: dict  # BabyLanguageModel.training_summary
     ending: str  # "finished", "stopped early", "time limit" or "stopped" (Stop, another page, tab closed)
+    improved: bool = True  # False: a resumed run that no epoch improved, its weights as they were
 
 
 @dataclass

@@ -8,7 +8,9 @@ server-wide semaphore caps how many sessions train at once, so a class cannot sw
 
 from __future__ import annotations
 
+import copy
 import time
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -107,7 +109,8 @@ def settings_input() -> tuple[dict, dict]:
                                  [8, 16, 32, 64, 128, 256], help=HELP["chunk_length"],
                                  **session.kept("train_chunk", d.chunk_length))
         # A fresh seed per session, not the shipped model's 0: the defaults grow a new model.
-        seed = st.number_input("Seed", 0, 2**31 - 1, help=HELP["seed"], **session.kept("train_seed", fresh_seed()))
+        # No min/max: Streamlit would keep the old value in a red box; Train ▶ names the range.
+        seed = st.number_input("Seed", step=1, help=HELP["seed"], **session.kept("train_seed", fresh_seed()))
     with right:
         st.markdown("**Model**")
         embedding = st.select_slider("Embedding size", [4, 8, 16, 32, 64, 128], help=HELP["embedding_dim"],
@@ -147,34 +150,51 @@ def waiting_message() -> str:
             "on this server right now. It starts by itself when one finishes.")
 
 
-def progress_text(progress, epochs: int) -> str:
-    """The progress bar's line while training."""
-    left = min(progress.seconds / max(progress.epoch, 1e-6) * (epochs - progress.epoch),
-               LIMITS.max_train_seconds - progress.seconds)
+@dataclass(frozen=True)
+class Start:
+    """Where a run began: 0 for a new model, the earlier totals for Keep training."""
+
+    epoch: float = 0.0
+    seconds: float = 0.0
+
+    @classmethod
+    def of(cls, baby: BabyLanguageModel) -> "Start":
+        summary = baby.training_summary
+        return cls(summary.get("epochs", 0.0), summary.get("seconds", 0.0))
+
+
+def progress_text(progress, epochs: int, start: Start = Start()) -> str:
+    """The progress bar's line while training (a resumed run counts on from its start)."""
+    done, spent = progress.epoch - start.epoch, progress.seconds - start.seconds
+    left = min(spent / max(done, 1e-6) * (epochs - done), LIMITS.max_train_seconds - spent)
     val = f" · validation loss {progress.best_val_loss:.3f} (best)" if progress.best_val_loss else ""
-    return (f"Epoch {progress.epoch:.1f} of {epochs} · loss {progress.loss:.3f}{val} · "
-            f"{progress.seconds:.0f} s, at most {left:.0f} s left")
+    of = f"{epochs}" if not start.epoch else f"{start.epoch + epochs:g} ({done:.1f} of {plural(epochs, 'more epoch')})"
+    return (f"Epoch {progress.epoch:.1f} of {of} · loss {progress.loss:.3f}{val} · "
+            f"{spent:.0f} s, at most {left:.0f} s left")
 
 
-def ending_text(history, epochs: int) -> tuple[str, str]:
+def ending_text(history, epochs: int, start: Start = Start()) -> tuple[str, str]:
     """How a run that ran to its end ended ("finished", "stopped early" or "time limit") and the
     bar's last line."""
     last = history[-1]
+    done, spent = last.epoch - start.epoch, last.seconds - start.seconds
     val = f" · best validation loss {last.best_val_loss:.3f}" if last.best_val_loss else ""
-    if last.seconds >= LIMITS.max_train_seconds:
+    if spent >= LIMITS.max_train_seconds:
         return "time limit", (f"Stopped at epoch {last.epoch:.1f}: this server's {time_limit_text()} limit"
-                              f"{val} · {last.seconds:.0f} s")
-    if last.epoch < epochs - 1e-6:
+                              f"{val} · {spent:.0f} s")
+    if done < epochs - 1e-6:
         return "stopped early", (f"Stopped early at epoch {last.epoch:.0f}: validation loss stopped improving"
-                                 f"{val} · {last.seconds:.0f} s")
-    return "finished", f"Trained {plural(epochs, 'epoch')}{val} · {last.seconds:.0f} s"
+                                 f"{val} · {spent:.0f} s")
+    more = "more " if start.epoch else ""
+    return "finished", f"Trained {plural(epochs, more + 'epoch')}{val} · {spent:.0f} s"
 
 
 def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict,
-                 probes: list | None = None) -> None:
+                 probes: list | None = None, resume: bool = False) -> None:
     """Train with live progress. However the run ends (to the end, early stopping, Stop, leaving
     the page, closing the tab), the trainer slot is released and the model so far becomes this
-    session's model.
+    session's model. With `resume`, `baby` (a copy of this session's model) trains on from where
+    it stopped, its curve, samples and facts continuing the earlier ones.
 
     Streamlit ends a run it no longer wants by raising an exception from the next Streamlit call,
     and, once the session is gone, from every one after it. So the `finally` block below makes
@@ -182,7 +202,7 @@ def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict,
     own = session.get()  # fetched now: the `finally` below must make no Streamlit call
     slots = state.trainer_slots()
     status, bar, chart = st.empty(), st.empty(), st.empty()
-    epochs = settings["epochs"]
+    epochs, start = settings["epochs"], Start.of(baby) if resume else Start()
     holding, steps, ending = False, None, "stopped"
     # Held until the model is stored: the session's next run waits for it (see session.get).
     with own.training:
@@ -194,9 +214,12 @@ def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict,
                            "the model so far.")
             # Samples with their epoch and the watched facts, all kept (train_watch.py).
             watch = Watch(usable_probes(probes or [], baby.vocab), sample_prompt(baby, text))
+            earlier = st.session_state.get("train_watch")
+            if resume and earlier is not None and (earlier.probes, earlier.prompt) == (watch.probes, watch.prompt):
+                watch = earlier  # the same facts and prompt: one log across both runs
             st.session_state["train_watch"] = watch
-            watch.start(baby)
-            steps = baby.train_iter(text, max_seconds=LIMITS.max_train_seconds, **settings)
+            watch.start(baby, start.epoch)
+            steps = baby.train_iter(text, max_seconds=LIMITS.max_train_seconds, resume=resume, **settings)
             last_draw, draws, fresh = 0.0, 0, False
             for progress in steps:
                 fresh = watch.update(baby, progress) or fresh
@@ -204,7 +227,8 @@ def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict,
                 if now - last_draw < REFRESH_SECONDS and progress.val_loss is None:
                     continue
                 last_draw = now
-                bar.progress(min(progress.epoch / epochs, 1.0), text=progress_text(progress, epochs))
+                bar.progress(min((progress.epoch - start.epoch) / epochs, 1.0),
+                             text=progress_text(progress, epochs, start))
                 draws += 1
                 chart.plotly_chart(history_figure(baby.history), key=f"train-curve-{draws}")
                 if fresh:
@@ -212,7 +236,7 @@ def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict,
                     fresh = False
             if baby.history:
                 watch.finish(baby, baby.history[-1].epoch)
-            ending, line = ending_text(baby.history, epochs) if baby.history else ("finished", "")
+            ending, line = ending_text(baby.history, epochs, start) if baby.history else ("finished", "")
             bar.progress(1.0, text=line)
             status.empty()
             chart.empty()  # the finished curve is drawn once, under the result
@@ -222,17 +246,25 @@ def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict,
                 steps.close()  # leaves the best weights in place, in eval mode
             if holding:
                 slots.release()
-            if baby.history:
-                keep_trained(own, baby, name, ending)
+            if baby.history and baby.history[-1].epoch > start.epoch:
+                keep_trained(own, baby, name, ending, improved(baby.history, start) if resume else True)
 
 
-def keep_trained(own: session.Session, baby: BabyLanguageModel, name: str, ending: str) -> None:
+def improved(history, start: Start) -> bool:
+    """Whether an epoch of the run that began at `start` beat the validation loss it started
+    from (a resumed run keeps only what improves it: otherwise its weights are as they were)."""
+    return any(p.val_loss is not None and p.val_loss == p.best_val_loss
+               for p in history if p.epoch > start.epoch)
+
+
+def keep_trained(own: session.Session, baby: BabyLanguageModel, name: str, ending: str,
+                 better: bool = True) -> None:
     """Leave the trained model for session.get() to make active. No Streamlit calls: see run_training."""
     summary = baby.training_summary
     limit = f", stopped at the {time_limit_text()} limit" if ending == "time limit" else ""
     label = f"your model ({plural(round(summary['epochs'], 1), 'epoch')} on {name}{limit})"
     model = state.make_model(baby, label, "trained")
-    own.pending, own.last_run = model, session.TrainRun(model.key, label, summary, ending)
+    own.pending, own.last_run = model, session.TrainRun(model.key, label, summary, ending, better)
 
 
 def show_result() -> None:
@@ -249,6 +281,9 @@ def show_result() -> None:
              "is your session's model; the pretrained model is active (switch on the Model page)")
     st.success(f"{how}: **{run.label}** {where}{best}. The pretrained model is still there on the Model "
                "page.", icon=":material/check_circle:")
+    if not run.improved:
+        st.info("No epoch of this run did better on the held-out text than the model did before it, "
+                "so its weights are as they were. A smaller learning rate may help.", icon=":material/info:")
     download_model(own)
     if own.baby.history:
         st.plotly_chart(history_figure(own.baby.history), key="train-curve-final")
@@ -280,10 +315,14 @@ def page() -> None:
         probes = probe_editor()
     if text is not None:
         advice(text, model_settings, train_settings, len(set(text)))
-    start, stop = st.columns([1, 1])
-    go = start.button("Train ▶", type="primary", disabled=text is None, width="stretch", key="start_training")
-    stop.button("Stop ■", width="stretch", help="Ends training now and keeps the model so far.",
-                key="stop_training")
+    own = state.session_model()
+    train_col, stop_col, keep_col = st.columns(3)
+    go = train_col.button("Train ▶", type="primary", disabled=text is None, width="stretch", key="start_training",
+                          help="Trains a new model, from random weights, with the settings above.")
+    stop_col.button("Stop ■", width="stretch", help="Ends training now and keeps the model so far.",
+                    key="stop_training")
+    keep_slot = keep_col.empty()  # filled once there is a model of one's own, also right after a first run
+    keep = own is not None and keep_button(keep_slot, text is None)
     st.caption(f"On this server a run stops after at most {time_limit_text()} and keeps its best model "
                "so far (the host sets this with BABYLM_MAX_TRAIN_SECONDS).")
     if go and text is not None:
@@ -299,4 +338,38 @@ def page() -> None:
             st.error(refused, icon=":material/warning:")
             return
         run_training(baby, text, name, train_settings, probes)
+    elif keep and text is not None:
+        keep_training(own, text, name, train_settings, probes)
     show_result()
+    if own is None and state.session_model() is not None:  # this run made the first one
+        keep_button(keep_slot, text is None)
+
+
+def keep_button(slot, disabled: bool) -> bool:
+    return slot.button("Keep training ▶", disabled=disabled, width="stretch", key="keep_training",
+                       help="Trains your model on for the epochs set above, on the text above. It keeps "
+                            "its own size, and ends no worse on the held-out text than it began.")
+
+
+def keep_training(own: state.ActiveModel, text: str, name: str, train_settings: dict, probes: list) -> None:
+    """Train this session's model on: a copy trains (the player may be reading the model), and
+    becomes the session's model when the run ends, however it ends."""
+    missing = own.baby.vocab.unknown(text)
+    if missing:
+        shown = ", ".join(repr(ch) if ch.isprintable() and not ch.isspace() else f"U+{ord(ch):04X}"
+                          for ch in missing[:5])
+        st.error(f"Can't keep training on this text: your model has never seen {shown}"
+                 f"{' and more' if len(missing) > 5 else ''}. Train a new model on it with Train ▶.",
+                 icon=":material/warning:")
+        return
+    try:
+        TrainConfig(**train_settings)
+    except ValueError as err:
+        st.error(f"Can't train: {err}.", icon=":material/warning:")
+        return
+    baby = copy.deepcopy(own.baby)
+    refused = session_budget.reserve_for_session(baby.model.num_parameters())
+    if refused:
+        st.error(refused, icon=":material/warning:")
+        return
+    run_training(baby, text, name, train_settings, probes, resume=True)

@@ -78,8 +78,8 @@ def usable_probes(probes: list[Probe], vocab: Vocab) -> list[Probe]:
         try:
             kept.append(check_probes(vocab, [probe])[0])
         except ValueError:
-            missing = "".join(vocab.unknown(probe.context + probe.char)).replace("\n", "⏎")
-            st.caption(f"Not watching {probe.label}: this text has no {missing!r}.")
+            missing = ", ".join(f"“{ch}”" for ch in vocab.unknown(probe.context + probe.char)).replace("\n", "⏎")
+            st.caption(f"Not watching {probe.label}: this text has no {missing}.")
     return kept
 
 
@@ -120,11 +120,14 @@ class Watch:
     def __post_init__(self):
         self.log = ProbeLog(tuple(self.probes))
 
-    def start(self, baby: BabyLanguageModel) -> None:
-        """Before the first step: epoch 0, the untrained model's guesses."""
+    def start(self, baby: BabyLanguageModel, epoch: float = 0.0) -> None:
+        """Before the first step: the guesses of the model as it starts (untrained at epoch 0;
+        a model kept training has them already, unless its earlier log was another one's)."""
         self.boxes = (st.empty(), st.empty())
-        self._measure(baby, 0.0)
-        self._sample(baby, 0.0)
+        if not self.log.epochs or abs(self.log.epochs[-1] - epoch) > 1e-3:
+            self._measure(baby, epoch)
+        if not self.samples or self.samples[-1][0] != round(epoch, 2):
+            self._sample(baby, epoch)
         self.draw()
 
     def update(self, baby: BabyLanguageModel, progress) -> bool:
