@@ -140,10 +140,11 @@ class BabyLanguageModel:
         }
 
     def train(self, epochs: int = 150, verbose: bool = False, text: str | None = None,
-              **settings) -> list[Progress]:
+              resume: bool = False, **settings) -> list[Progress]:
         """Train to the end (or until early stopping); returns the history of Progress records.
-        `text` defaults to the one the model was made with (a loaded model has none)."""
-        for progress in self.train_iter(text, epochs=epochs, **settings):
+        `text` defaults to the one the model was made with (a loaded model has none); `resume`
+        trains on from where it stopped (see train_iter)."""
+        for progress in self.train_iter(text, resume=resume, epochs=epochs, **settings):
             if verbose and progress.val_loss is not None:
                 print(f"epoch {progress.epoch:6.2f}  loss {progress.loss:.4f}  val {progress.val_loss:.4f}")
         return self.history

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 
 from .data import Vocab, check_corpus, encode_tensor, split_text
 from .model import CharLSTM, State, check_types
-from .settings import MAX_SEED
+from .sampling import MAX_TORCH_SEED
 
 
 # One training step's activations may take this much memory (CPU RAM); settings within each
@@ -59,7 +59,7 @@ class TrainConfig:
             (self.grad_clip > 0, f"grad_clip must be positive, got {self.grad_clip}"),
             (0 <= self.val_fraction < 0.5, f"val_fraction must be in [0, 0.5), got {self.val_fraction}"),
             (self.patience >= 0, f"patience must be 0 or more, got {self.patience}"),
-            (0 <= self.seed <= MAX_SEED, f"seed must be a whole number from 0 to {MAX_SEED:,}, got {self.seed}"),
+            (0 <= self.seed <= MAX_TORCH_SEED, f"seed must be a whole number from 0 to 2**64 - 1, got {self.seed}"),
         ]
         for ok, message in checks:
             if not ok:

@@ -153,10 +153,10 @@ def test_a_train_seed_out_of_range_is_named_not_silently_replaced(app):
     visit(app, "train")
     app.radio(key="corpus_source").set_value("paste").run()
     app.text_area(key="pasted_corpus").input("me want cookie\nme love mommy\n" * 20).run()
-    app.number_input(key="train_seed").set_value(2**31).run()
+    app.number_input(key="train_seed").set_value(-1).run()
     app.button(key="start_training").click().run()
     assert not app.exception
-    assert app.error[0].value == "Can't train: seed must be a whole number from 0 to 2,147,483,647, got 2147483648."
+    assert app.error[0].value == "Can't train: seed must be a whole number from 0 to 2**64 - 1, got -1."
 
 
 def test_train_settings_survive_a_visit_to_another_page(app):
