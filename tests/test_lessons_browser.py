@@ -64,6 +64,19 @@ def test_a_lesson_next_twice_moves_the_player_and_the_link_names_the_stop(page):
     expect(player.locator("#counter")).to_have_text(re.compile(r"^step 8 of"))
 
 
+def test_the_browser_back_button_goes_back_one_stop_per_press(page):
+    """Each stop is one history entry: one Back after Next is the stop before (it took two
+    presses while a stop wrote its link in two steps)."""
+    player, frame = open_player(page, LESSON + "7")
+    expect(page.get_by_text("stop 7 of 9")).to_be_visible()
+    page.get_by_role("button", name="Next ▶").click()
+    expect(page.get_by_text("stop 8 of 9")).to_be_visible()
+    expect(player.locator("#counter")).to_have_text(re.compile(r"^step 13 of"))
+    page.go_back()
+    expect(page.get_by_text("stop 7 of 9")).to_be_visible(timeout=LOAD_MS)
+    expect(player.locator("#counter")).to_have_text(re.compile(r"^step 11 of"))
+
+
 def test_a_unit_stop_selects_the_unit_and_outlines_the_gate(page):
     player, frame = open_player(page, LESSON + "8")
     expect(player.locator("#counter")).to_have_text(re.compile(r"^step 13 of"))

@@ -40,9 +40,9 @@ def shown(model_key: str, lesson: Lesson, number: int, baby) -> ShownStop:
 
 def go(name: str | None, number: int | None = None) -> None:
     """Open a lesson at a stop (or the list): the URL says where, the rerun shows it."""
-    st.query_params.clear()
+    # One write, so one browser history entry per stop: Back goes to the previous stop.
+    st.query_params.from_dict({} if name is None else {"lesson": name, "stop": str(number or 1)})
     if name is not None:
-        st.query_params.update(lesson=name, stop=str(number or 1))
         st.session_state["lesson_place"] = (name, str(number or 1))
     else:  # "All lessons": the list, also when coming back later
         st.session_state.pop("lesson_place", None)
