@@ -138,6 +138,10 @@ def test_next_counts_from_the_stop_the_link_is_on_now(monkeypatch):
         def update(self, **kw):
             super().update(kw)
 
+        def from_dict(self, values):
+            self.clear()
+            super().update(values)
+
     fake = types.SimpleNamespace(query_params=Params(lesson="me-want-cookie", stop="3"), session_state={})
     monkeypatch.setattr(lessons_page, "st", fake)
     lessons_page.move("me-want-cookie", +1, 9)
@@ -166,3 +170,23 @@ def test_coming_back_to_lessons_finds_the_stop_the_class_was_on():
     at.query_params.clear()
     at.run()
     assert any(m.value.startswith("#### Lessons") for m in at.markdown)
+
+
+def test_a_lesson_uses_the_shipped_model_while_ones_own_is_active(lessons_app, pretrained):
+    """Its words were written about the shipped model: with a model of one's own active (a tiny,
+    barely trained one), stop 3 still quotes and shows the shipped model, and says so."""
+    from babylm import BABY_DATASET, BabyLanguageModel
+    from babylm.app import session, state
+
+    baby = BabyLanguageModel(BABY_DATASET, hidden_size=8, num_layers=1, embedding_dim=4)
+    baby.build_model(seed=1)
+    own = state.make_model(baby, "your model (0 epochs)", "trained")
+    lessons_app.session_state["babylm"] = session.Session(pending=own)  # adopted as the active model
+    lessons_app.query_params.update(lesson="me-want-cookie", stop="3")
+    at = lessons_app.run()
+    assert not at.exception
+    assert at.session_state["session_model"] is own and at.session_state["use_session_model"]
+    want = show_stop(find("me-want-cookie"), 3, pretrained.model, pretrained.vocab)
+    assert want.text.split("”")[0] in lesson_text(at) and "c 24" in lesson_text(at)
+    assert player_args(at)["payload"]["probs"] is not None
+    assert any("Lessons use the shipped model" in c.value for c in at.caption)

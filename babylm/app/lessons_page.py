@@ -83,11 +83,6 @@ def stop_number(lesson: Lesson) -> int:
     return number
 
 
-def model_for_lessons():
-    """The viewer's model when it can show the lesson, else the shipped one (with a note)."""
-    return state.active(), state.pretrained()
-
-
 def view_of(stop: ShownStop) -> ViewState:
     unit = (stop.unit[0] - 1, stop.unit[1] - 1) if stop.unit else None
     return ViewState(t=stop.step - 1, gates=stop.panel in GATE_PANELS, unit=unit)
@@ -106,16 +101,14 @@ def command_of(stop: ShownStop, lesson: Lesson) -> dict:
 def lesson_view(lesson: Lesson) -> None:
     number = stop_number(lesson)
     st.session_state["lesson_place"] = (lesson.name, str(number))  # where a return to Lessons comes back to
-    active, shipped = model_for_lessons()
-    model = active
+    # The shipped model, always: a lesson's words ("c and b come first", the steps it stops at)
+    # were written about it, and a model of one's own would put other bars under them.
+    model = state.pretrained()
     try:
-        stop = shown(active.key, lesson, number, active.baby)
+        stop = shown(model.key, lesson, number, model.baby)
     except ValueError as err:
-        if active is shipped:
-            st.error(f"Can't show this stop: {err}.", icon=":material/warning:")
-            return
-        st.info(f"Your own model can't show this stop ({err}), so it uses the shipped model.", icon=":material/info:")
-        model, stop = shipped, shown(shipped.key, lesson, number, shipped.baby)
+        st.error(f"Can't show this stop: {err}.", icon=":material/warning:")
+        return
     # One bar that wraps: the title, then Back / Next / All lessons in a row (also on a phone).
     bar = st.container(horizontal=True, vertical_alignment="center", gap="small")
     bar.markdown(f"#### {lesson.title} <span class='lesson-counter'>· {stop.counter}</span>",
@@ -132,6 +125,9 @@ def lesson_view(lesson: Lesson) -> None:
     if stop.question:
         st.markdown(f"<div class='lesson-question'><span class='lesson-q'>?</span> {_html(stop.question)}</div>",
                     unsafe_allow_html=True)  # a drawn "?": an emoji shows as an empty box without an emoji font
+    if state.active() is not model:
+        st.caption("Lessons use the shipped model they were written about; your own model is still "
+                   "the one Generate uses.")
     trace, data, trace_id = generation(model.key, stop.settings, model.baby)
     player(data, trace_id, view_of(stop), command=command_of(stop, lesson))
 
