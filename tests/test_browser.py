@@ -169,6 +169,8 @@ def test_keys_work_as_soon_as_the_page_loads_and_spaces_are_visible(page):
     expect(player.locator("#text .ws")).to_have_count(1)
     page.keyboard.press("ArrowLeft")
     expect_step(player, 3)
+    page.keyboard.press("End")
+    expect_step(player, counter(player)[1])
     page.keyboard.press("Home")
     expect_step(player, 1)
     # Typing a prompt with arrows and spaces moves the cursor, not the player.
@@ -413,6 +415,10 @@ def test_copy_link_round_trip_and_reload_keeps_the_view(page):
     expect(link).to_be_visible()
     url = link.input_value()
     assert "prompt=me+see+" in url and "seed=5" in url and "step=5" in url and "unit=1%3A42" in url
+    link.press("ArrowRight")  # the link box keeps the focus, not the keys: the player steps
+    expect_step(player, 6)
+    link.press("ArrowLeft")
+    expect_step(player, 5)
     # The page's own URL follows the view too, so a reload comes back to it.
     page.wait_for_function("() => location.search.includes('step=5')")
     page.reload()
@@ -429,6 +435,21 @@ def test_copy_link_round_trip_and_reload_keeps_the_view(page):
         expect(there.locator("#readout")).to_have_attribute("data-unit", "1:42")
     finally:
         other.close()
+
+
+def test_a_link_pasted_into_the_same_tab_opens_its_own_step(page):
+    """A teacher pastes the same generation's link with another step into the tab already
+    showing it: the link's step and unit, not the view the player kept for that generation."""
+    query = "?prompt=me+love+&length=100&temperature=1&top_k=0&seed=3&mode=stateful"
+    player = open_generate(page, query + "&step=40")
+    expect_step(player, 40)
+    page.wait_for_function("() => location.search.includes('step=40')")
+    page.goto(query + "&step=5&unit=1:7")
+    player = page.frame_locator(PLAYER)
+    expect_step(player, 5)
+    expect(player.locator("#readout")).to_have_attribute("data-unit", "1:7")
+    page.wait_for_timeout(500)  # nothing rewrites the link back to the old step
+    assert "step=5" in page.url and "step=40" not in page.url
 
 
 def test_bad_link_values_fall_back_with_one_line_each(page):

@@ -15,7 +15,8 @@ export function focusOwnsKey(el, key) {
   if (!el || !el.tagName || el.tagName === "BODY" || el.tagName === "HTML") return false;
   if (el.isContentEditable || el.tagName === "TEXTAREA" || el.tagName === "SELECT") return true;
   const type = el.tagName === "INPUT" ? (el.getAttribute("type") || "").toLowerCase() : null;
-  if (type !== null && TEXT_INPUTS.has(type)) return true;
+  // A read-only box (the link Copy link shows) types nothing: the player keeps its keys.
+  if (type !== null && TEXT_INPUTS.has(type)) return !el.readOnly;
   const role = (el.getAttribute("role") || "").toLowerCase();
   if (key === " ") {
     // A slider (the player's scrubber, just dragged) has no use for Space: it plays and pauses.

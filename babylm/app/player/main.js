@@ -73,7 +73,9 @@ function load(args) {
   $("scrub").max = trace.steps - 1;
   // Where this viewer was on this very trace and play, if Streamlit mounted a new frame for it
   // (it does when the page around the player changes shape): carry on there, not at the start.
-  S.memory = `babylm-view:${args.id}:${args.play}`;
+  // Only within one load of the page: a link pasted into the same tab, or a reload, is a new
+  // page whose URL says the view (its args.view), and must not be overruled by the last one.
+  S.memory = `babylm-view:${pageLoad()}:${args.id}:${args.play}`;
   const kept = recall(S.memory);
   const toggles = { speed: store.state.speed, quiz: store.state.quiz, sampling: store.state.sampling };
   store.set(Object.assign(initialState(), toggles, fromPython(args.view || {}, trace),
@@ -107,6 +109,15 @@ protocol.onRender((args) => {
     if (command.play) S.player.play();
   }
 });
+
+function pageLoad() {
+  const page = protocol.host();
+  try {
+    return page ? String(page.performance.timeOrigin) : "none";
+  } catch (err) {
+    return "none";
+  }
+}
 
 function recall(key) {
   try {
@@ -180,8 +191,8 @@ function render(state, prev, force = false) {
   if (!state.playing) {
     report(reported(state));
     remember(state);
-    writeUrl(state);
   }
+  writeUrl(state);  // while playing too (once a second), so a reload mid-play comes back near there
 }
 store.subscribe((state, prev) => render(state, prev));
 new ResizeObserver(() => render(store.state, store.state, true)).observe($("row"));
@@ -201,11 +212,13 @@ let urlTimer = null;
 function writeUrl(state) {
   const page = protocol.host();
   if (!page || !S.trace) return;
+  if (state.playing && urlTimer !== null) return;  // playing: the pending write will take the latest step
   clearTimeout(urlTimer);
   urlTimer = setTimeout(() => {
+    urlTimer = null;
     const url = link(store.state);
     if (url !== page.location.href) page.history.replaceState(page.history.state, "", url);
-  }, 200);
+  }, state.playing ? 1000 : 200);
 }
 
 $("copy").onclick = async () => {

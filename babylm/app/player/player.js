@@ -72,7 +72,7 @@ export function transportKeys(player, go, t) {
     const p = player();
     if (!p || focusOwnsKey(e.target, e.key) || e.altKey || e.ctrlKey || e.metaKey) return;
     const keys = { " ": () => p.toggle(), ArrowRight: () => go(t() + 1), ArrowLeft: () => go(t() - 1),
-                   Home: () => go(0) };
+                   Home: () => go(0), End: () => go(Infinity) };  // go() clamps to the last step
     if (keys[e.key]) {
       e.preventDefault();
       keys[e.key]();
