@@ -220,3 +220,22 @@ def test_an_empty_text_for_a_keras_model_says_it_is_empty(app):
     assert not app.exception
     assert "corpus.txt is empty" in app.error[0].value
     assert not [b for b in app.button if b.key == "use_upload"]
+
+
+def test_opening_a_model_warns_before_it_replaces_a_trained_one(app):
+    """A student who trained a model and did not download it is told, before "Use this model",
+    that opening another replaces it (it vanished without a word)."""
+    visit(app, "train")
+    app.radio(key="corpus_source").set_value("paste").run()
+    app.text_area(key="pasted_corpus").input("me want cookie\nme love mommy\n" * 20).run()
+    tiny_settings(app)
+    set_slider(app, "Epochs", 1)
+    app.button(key="start_training").click().run()
+    visit(app, "model")
+    assert not app.warning
+    other = BabyLanguageModel("me want cookie\nme love mommy\n" * 20, hidden_size=8, num_layers=1)
+    other.build_model(seed=2)
+    app.file_uploader[0].set_value(("other.safetensors", to_bytes(other.model, other.vocab, {}),
+                                    "application/octet-stream")).run()
+    assert app.warning[0].value.startswith("Opening this model replaces **your model (1 epoch on pasted text)**")
+    assert len(app.get("download_button")) == 1  # the way to keep it is on the same page

@@ -113,6 +113,11 @@ def upload_section() -> None:
                 st.error(f"{md(plain(text_file.name))} is empty: choose the text the model was trained on.",
                          icon=":material/warning:")
                 return
+    own = state.session_model()
+    if upload is not None and own is not None and own.source == "trained":
+        # A session keeps one model of its own: say so before a click replaces a trained one.
+        st.warning(f"Opening this model replaces **{own.label}**: a session keeps one model of its own. "
+                   "Download yours first (above) to keep it.", icon=":material/swap_horiz:")
     if upload is None or not st.button("Use this model", type="primary", key="use_upload"):
         return
     notices: list[str] = []
