@@ -57,11 +57,13 @@ class GenerationSettings:
         return out
 
     @classmethod
-    def from_query(cls, query: Mapping[str, object], base: "GenerationSettings | None" = None
-                   ) -> tuple["GenerationSettings", list[str]]:
+    def from_query(cls, query: Mapping[str, object], base: "GenerationSettings | None" = None,
+                   max_length: int = MAX_LENGTH) -> tuple["GenerationSettings", list[str]]:
         """Settings from URL query parameters over `base` (the defaults): unknown parameters are
-        left for others to read; a bad value keeps the base value and adds a notice."""
+        left for others to read; a bad value keeps the base value and adds a notice. An app
+        with a lower length limit than the core's passes it, so the notice gives its range."""
         settings, notices = base or cls(), []
+        parsers = dict(_PARSERS, length=_whole(1, max_length))
         for f in fields(cls):
             if f.name not in query:
                 continue
@@ -69,7 +71,7 @@ class GenerationSettings:
             if isinstance(raw, (list, tuple)):
                 raw = raw[-1] if raw else ""
             try:
-                value = _PARSERS[f.name](str(raw))
+                value = parsers[f.name](str(raw))
             except ValueError as err:
                 notices.append(f"Ignored {f.name}={str(raw)[:40]!r} in the link: {err}.")
                 continue

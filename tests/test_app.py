@@ -204,6 +204,22 @@ def test_bad_link_values_give_one_notice_each_and_the_defaults():
     assert player_args(at)["payload"]["steps"] == 8 + 60 - 1
 
 
+def test_a_link_beyond_the_apps_limits_names_them_and_keeps_the_rest():
+    """length=5000 is over the page's 1,000 (not the core's 10,000) and top-k 100 over the
+    model's 27 characters: each is named with the range that holds here, and only it goes back;
+    the link's temperature stays (everything used to fall back to the defaults)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(prompt="me see ", length="5000", temperature="1", top_k="100", seed="4")
+    at.run()
+    assert not at.exception
+    notices = [n.value for n in at.info]
+    assert "Ignored length='5000' in the link: must be a whole number from 1 to 1,000." in notices
+    assert ("These settings don't fit this model (top_k must be 0 (all characters) to 27, this model's number of "
+            "characters; got 100), so top-k is back to 0." in notices), notices
+    settings = player_args(at)["payload"]["settings"]
+    assert (settings["prompt"], settings["temperature"], settings["top_k"], settings["seed"]) == ("me see ", "1", "0", "4")
+
+
 def test_the_shipped_default_generation_is_current(pretrained):
     """assets/default-generation.* is what the app would compute now (else: python -m babylm.app.warm)."""
     from babylm.app import generate_page, warm

@@ -120,7 +120,7 @@ def test_the_generate_page_refuses_a_heavy_generation_and_recovers(heavy):
     at.session_state["gen_settings"] = GenerationSettings(prompt=BABY_DATASET[:1500], length=400)
     at.run()
     assert not at.exception
-    assert "don't fit this model" in at.warning[0].value and f"{APP_MAX_UNIT_STEPS:,}" in at.warning[0].value
+    assert "don't fit this model" in at.info[0].value and f"{APP_MAX_UNIT_STEPS:,}" in at.info[0].value
     assert at.session_state["gen_settings"] == GenerationSettings()  # started over, and a player is there
     assert at.sidebar.text_input[0].value == GenerationSettings().prompt  # the form too
     at.sidebar.text_input[0].set_value(BABY_DATASET[:1000])

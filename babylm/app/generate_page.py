@@ -93,7 +93,7 @@ def start_session() -> None:
     from babylm.settings import GenerationSettings
 
     welcome = first_visit()
-    settings, notices = GenerationSettings.from_query(st.query_params, warm.opening())
+    settings, notices = GenerationSettings.from_query(st.query_params, warm.opening(), max_length=APP_MAX_LENGTH)
     view, view_notices = ViewState.from_query(st.query_params)
     ss = st.session_state
     for key, value in dict(gen_settings=settings, gen_view=view, gen_play=0, gen_welcome=welcome,
@@ -181,7 +181,15 @@ def usable(settings, baby):
         return check(settings, baby), None
     except ValueError as err:
         default = GenerationSettings(prompt=fallback_prompt(baby))
-        return default, f"The last settings don't fit this model ({err}), so it starts from the defaults."
+        # Keep what fits: only the setting that does not goes back to its default.
+        for name in ("top_k", "length", "mode", "temperature", "seed"):
+            try:
+                kept = check(replace(settings, **{name: getattr(default, name)}), baby)
+            except ValueError:
+                continue
+            return kept, (f"These settings don't fit this model ({err}), so {name.replace('_', '-')} is "
+                          f"back to {getattr(default, name)}.")
+        return default, f"These settings don't fit this model ({err}), so it starts from the defaults."
 
 
 # --- the page -----------------------------------------------------------------------------
@@ -210,12 +218,11 @@ def page() -> None:
     settings, note = usable(ss.gen_settings, baby)
     if note or ss.gen_settings is None:  # kept from another model: start over, form included
         ss.gen_settings = settings
-        if note:
+        if note:  # kept with the link's notices until the next Generate (a rerun used to wipe it)
             fill_form(settings)
+            ss.gen_notices = [*ss.gen_notices, note]
     c = baby.config
     box = heading(c.cell)
-    if note:
-        box.warning(note, icon=":material/warning:")
     submitted = settings_form(len(baby.vocab))
     caption(model.label, c.cell, c.num_layers, c.hidden_size, len(baby.vocab))
     new = submitted_settings(baby) if submitted else None
