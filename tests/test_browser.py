@@ -313,6 +313,9 @@ def test_unknown_character_shows_an_error_and_keeps_the_player(page):
     page.wait_for_function("() => location.search.includes('step=3')")
     time.sleep(1.0)
     expect(alert(page, "never seen")).to_be_visible()
+    # A backslash is named, not eaten by Markdown (the list read "these characters: ;").
+    generate(page, Prompt="me \\ a")
+    expect(alert(page, "never seen these characters: \\; use only")).to_be_visible(timeout=LOAD_MS)
 
 
 def test_temperature_zero_says_most_likely(page):

@@ -145,7 +145,7 @@ def submitted_settings(baby):
         check(new, baby)
     except ValueError as err:
         # Kept until the next press: the player's own reports rerun the page in between.
-        ss["gen_error"] = f"Can't generate: {err}."
+        ss["gen_error"] = f"Can't generate: {md(str(err))}."
         return None
     ss.pop("gen_error", None)
     return new
@@ -187,9 +187,9 @@ def usable(settings, baby):
                 kept = check(replace(settings, **{name: getattr(default, name)}), baby)
             except ValueError:
                 continue
-            return kept, (f"These settings don't fit this model ({err}), so {name.replace('_', '-')} is "
+            return kept, (f"These settings don't fit this model ({md(str(err))}), so {name.replace('_', '-')} is "
                           f"back to {getattr(default, name)}.")
-        return default, f"These settings don't fit this model ({err}), so it starts from the defaults."
+        return default, f"These settings don't fit this model ({md(str(err))}), so it starts from the defaults."
 
 
 # --- the page -----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from babylm import saliency_wire
 from babylm.analysis import MAX_SALIENCY_TEXT, contrast
 from babylm.analysis.units import properties_of_trace, reading_of_trace
 from babylm.trace import Trace, trace_text
+from babylm.safe_text import md
 
 from .coloured_text import coloured_html, legend_html, value_range
 from .compute import turn
@@ -152,7 +153,7 @@ def compare_section(model, prompt: str) -> dict | None:
             ss.cmp_result = dict(model=model.key, a=ss.cmp_a, b=ss.cmp_b, cont=ss.cmp_cont,
                                  state=ss.cmp_state, ranked=ranked)
         except ValueError as err:
-            st.error(f"Can't compare: {err}.", icon=":material/warning:")
+            st.error(f"Can't compare: {md(str(err))}.", icon=":material/warning:")
             ss.pop("cmp_result", None)
     result = ss.get("cmp_result")
     if not result or result["model"] != model.key:

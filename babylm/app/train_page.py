@@ -51,7 +51,7 @@ def corpus_input() -> tuple[str | None, str]:
     try:
         check_corpus(text)
     except ValueError as err:
-        st.error(f"Can't train on this: {err}.", icon=":material/warning:")
+        st.error(f"Can't train on this: {md(str(err))}.", icon=":material/warning:")
         return None, ""
     st.caption(f"{len(text):,} characters, {len(set(text))} distinct.")
     return text, name
@@ -330,7 +330,7 @@ def page() -> None:
             baby = BabyLanguageModel(text, **model_settings)
             TrainConfig(**train_settings)
         except ValueError as err:
-            st.error(f"Can't train: {err}.", icon=":material/warning:")
+            st.error(f"Can't train: {md(str(err))}.", icon=":material/warning:")
             return
         baby.build_model(seed=train_settings["seed"])
         refused = session_budget.reserve_for_session(baby.model.num_parameters())
@@ -365,7 +365,7 @@ def keep_training(own: state.ActiveModel, text: str, name: str, train_settings: 
     try:
         TrainConfig(**train_settings)
     except ValueError as err:
-        st.error(f"Can't train: {err}.", icon=":material/warning:")
+        st.error(f"Can't train: {md(str(err))}.", icon=":material/warning:")
         return
     baby = copy.deepcopy(own.baby)
     refused = session_budget.reserve_for_session(baby.model.num_parameters())

@@ -67,7 +67,7 @@ def probe_editor() -> list[Probe]:
     try:
         return parse_probes(text)
     except ValueError as err:
-        st.error(f"Can't watch these facts: {err}.", icon=":material/warning:")
+        st.error(f"Can't watch these facts: {md(str(err))}.", icon=":material/warning:")
         return []
 
 
