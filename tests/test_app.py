@@ -214,8 +214,8 @@ def test_a_link_beyond_the_apps_limits_names_them_and_keeps_the_rest():
     assert not at.exception
     notices = [n.value for n in at.info]
     assert "Ignored length='5000' in the link: must be a whole number from 1 to 1,000." in notices
-    assert ("These settings don't fit this model (top_k must be 0 (all characters) to 27, this model's number of "
-            "characters; got 100), so top-k is back to 0." in notices), notices
+    assert ("These settings don't fit this model (top\\_k must be 0 (all characters) to 27, this model's number of "
+            "characters; got 100), so top-k is back to 0." in notices), notices  # Markdown source: top_k escaped
     settings = player_args(at)["payload"]["settings"]
     assert (settings["prompt"], settings["temperature"], settings["top_k"], settings["seed"]) == ("me see ", "1", "0", "4")
 

@@ -156,7 +156,7 @@ def test_a_train_seed_out_of_range_is_named_not_silently_replaced(app):
     app.number_input(key="train_seed").set_value(-1).run()
     app.button(key="start_training").click().run()
     assert not app.exception
-    assert app.error[0].value == "Can't train: seed must be a whole number from 0 to 2**64 - 1, got -1."
+    assert app.error[0].value == "Can't train: seed must be a whole number from 0 to 2\\*\\*64 - 1, got -1."  # Markdown source
 
 
 def test_train_settings_survive_a_visit_to_another_page(app):
