@@ -11,7 +11,7 @@ colour range [lo, hi], whether it is part of the recurrent state, and where its 
 here knows which cell made the trace: names, labels and ranges come from the model
 (`INTERNAL_INFO`) and the trace.
 
-Two encodings, chosen per block:
+Three encodings, chosen per block:
 - "u8": round((v - lo) / (hi - lo) * 255) on the panel's fixed range. On screen it is
   indistinguishable from the float; used for internals an activation keeps inside their range
   (gates, candidates), so the error is at most half a step, (hi - lo) / 510.
@@ -22,8 +22,13 @@ Two encodings, chosen per block:
   and selects, and c has no bound) and the next-character probabilities. Stored as two byte
   planes: the n low bytes as they are (close to random), then the n high bytes (sign, exponent
   and the mantissa's top bits: a handful of values) raw-deflated at level 1, `packed` bytes
-  long. That takes a default generation's buffer from 142 KB to 120 KB for ~0.7 ms of CPU; the player
+  long. That took a default generation's buffer from 142 KB to 120 KB for ~0.7 ms of CPU; the player
   inflates it with a vendored tiny-inflate (player/vendor/).
+- "f4": float32 as the model computed it, for the next-character probabilities. The bars show
+  them to 3 significant digits, but the player also reshapes them by temperature and top-k
+  (what the next character is drawn from): reshaped from 3-digit values, the shares moved by up
+  to 0.1 point (37.8% beside a lesson's 37.7%); from the float32 they are the model's own.
+  It costs a default generation 4.7 KB (its buffer is 125 KB).
 
 `decode(buffer)` is the same reader in Python; the tests use it to check the buffer against the
 trace. `model_scales` fixes each panel's colour range once per model.
@@ -42,7 +47,7 @@ from .model import INTERNAL_INFO, STATE_NAMES
 from .trace import Trace
 
 MAGIC = b"BLMW"
-VERSION = 2  # 2: d16 blocks as a raw low-byte plane and a deflated high-byte plane
+VERSION = 3  # 2: d16 blocks as a raw low-byte plane and a deflated high-byte plane; 3: probs as f4
 MIN_EXP, MAX_EXP = -28, 3  # d16 exponents: values below 1e-28 are sent as 0, above 9.99e3 clipped
 SCALE_TEXT = 1_500  # characters of the model's own text read to fix the range of unbounded internals
 SCALE_UNIT_STEPS = 400_000  # ... fewer for a big model: at most this many steps x layers x units
@@ -207,7 +212,7 @@ def encode(trace: Trace, scales: dict[str, tuple[float, float]], trace_key: str 
         "from_prompt": [int(b) for b in trace.from_prompt],
         "settings": trace.settings.to_query() if trace.settings else None,
         "panels": panels,
-        "probs": add(to_d16(trace.probs), "d16", trace.probs.shape),
+        "probs": add(np.asarray(trace.probs, dtype="<f4"), "f4", trace.probs.shape),
     }
     head = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode()
     head += b" " * (-(8 + len(head)) % 4)  # blocks start 4-byte aligned
@@ -231,6 +236,8 @@ def decode(buffer: bytes) -> dict:
         if entry["dtype"] == "d16":
             codes = unpack_d16(buffer[start: start + n], buffer[start + n: start + n + entry["packed"]], n)
             return from_d16(codes.reshape(entry["shape"]))
+        if entry["dtype"] == "f4":
+            return np.frombuffer(buffer, dtype="<f4", count=n, offset=start).reshape(entry["shape"]).copy()
         raw = np.frombuffer(buffer, dtype=np.uint8, count=n, offset=start)
         return from_u8(raw.reshape(entry["shape"]), lo, hi)
 

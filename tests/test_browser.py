@@ -374,13 +374,15 @@ def test_a_hovered_unit_shows_the_traces_own_value(page, pretrained_trace):
 
 def test_every_number_the_player_decoded_is_the_traces_own(page, pretrained_trace):
     """The browser's own reading of the wire (the deflated high bytes inflated by the vendored
-    tiny-inflate): every h, c and probability equals the trace's to 3 significant digits."""
+    tiny-inflate): every h and c equals the trace's to 3 significant digits, and every
+    probability is the trace's own float32 (the player reshapes them by temperature)."""
     open_generate(page, "?prompt=me+see+&length=40&seed=5&temperature=1.3")
     frame = player_frame(page)
     got = frame.evaluate("""() => { const t = window.babylmPlayer.trace;
         return {h: Array.from(t.panel.h.exact), c: Array.from(t.panel.c.exact), probs: Array.from(t.probs)}; }""")
     trace = pretrained_trace(prompt="me see ", length=40, seed=5, temperature=1.3)
-    for name, want in (("h", trace.internals["h"]), ("c", trace.internals["c"]), ("probs", trace.probs)):
+    np.testing.assert_array_equal(np.float32(got["probs"]), trace.probs.ravel())
+    for name, want in (("h", trace.internals["h"]), ("c", trace.internals["c"])):
         shown = np.float32(got[name])
         assert shown.size == want.size, name
         expected = np.float32([float(f"{v:.3g}") if abs(v) >= 1e-28 else 0.0 for v in want.ravel().tolist()])

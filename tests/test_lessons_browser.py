@@ -170,6 +170,30 @@ def test_the_in_player_temperature_reshapes_the_bars_without_the_server(page, pr
     assert sum(p > 0 for p in drawn) == 3
 
 
+def test_what_it_draws_from_is_the_models_own_share_the_lesson_quotes(page, pretrained):
+    """Stop 6 (temperature 1.5, top-k 3) says c gets some share: the view under it says the same,
+    reshaped from the model's own float32 probabilities (from 3-digit ones it read 37.8% under
+    a text saying 37.7%: found by a teacher click-through)."""
+    from babylm.settings import GenerationSettings
+    from babylm.trace import trace_generation
+
+    player, frame = open_player(page, "/lessons?lesson=sampling&stop=6")
+    expect(player.locator("#sampling-view canvas")).to_be_visible()
+    expect(player.locator("#counter")).to_have_text(re.compile(r"^step 8 of"))
+    drawn = frame.evaluate("() => Array.from(window.babylmPlayer.views.find(v => v.drawn).drawn)")
+    trace = trace_generation(pretrained.model, pretrained.vocab, GenerationSettings(
+        prompt="me want ", length=60, temperature=1.5, top_k=3, seed=7))
+    want = sampling_probs(torch.log(torch.tensor(trace.probs[7], dtype=torch.float64)), 1.5, 3).numpy()
+    np.testing.assert_allclose(drawn, want, atol=1e-7)
+    c = pretrained.vocab.stoi["c"]
+    quoted = re.search(r"m can be drawn: c ([\d.]+%)", page.locator(".lesson-text").text_content()).group(1)
+    assert quoted == f"{100 * drawn[c]:.3g}%" == f"{100 * want[c]:.3g}%"
+    # Shares too small for 3 digits read as such, not in scientific notation ("3.7e-24% together").
+    shown = frame.evaluate("""async () => { const w = await import('./wire.js');
+        return [3.7e-26, 9.99e-6, 1e-5, 0.2345, 0.99996].map(p => w.formatPercent(p)); }""")
+    assert shown == ["<0.001%", "<0.001%", "0.00100%", "23.4%", ">99.9%"]
+
+
 @pytest.mark.parametrize("size", [(1280, 720), (390, 844)])
 def test_screens_a_lesson_stop_with_sampling_at_projector_and_phone_sizes(browser, server, size):
     width, height = size

@@ -50,7 +50,7 @@ def test_decoding_gives_the_trace_within_the_quantization_step(cell):
             assert panel["lo"] <= want.min() and want.max() <= panel["hi"]
             step = (panel["hi"] - panel["lo"]) / 255
             assert np.abs(got - want).max() <= step / 2 + 1e-6, name
-    np.testing.assert_allclose(back["probs"], trace.probs, rtol=5.01e-3, atol=1e-28)
+    np.testing.assert_array_equal(back["probs"], trace.probs)  # f4: the model's own float32
 
 
 def test_scales_are_fixed_per_model_not_per_generation():

@@ -4,7 +4,7 @@
 
 import { inflateRaw } from "./vendor/tiny-inflate.js";
 
-const VERSION = 2;
+const VERSION = 3;
 const MIN_EXP = -28;
 let D16 = null;  // code -> value, for all 65536 codes
 
@@ -68,6 +68,7 @@ class Panel {
  * 0.9995 and up as 1.00) reads ">99.9%", not a "100%" beside other characters' shares. Pass
  * `model = false` for a distribution that can be certain (what temperature 0 draws from). */
 export function formatPercent(p, model = true) {
+  if (p > 0 && p < 1e-5) return "<0.001%";  // not "3.7e-24%" on a classroom screen
   const text = (100 * p).toPrecision(3);
   return model && Number(text) >= 100 ? ">99.9%" : `${text}%`;
 }
@@ -87,6 +88,7 @@ export function decode(bytes) {
   const base = 8 + size;
   const block = (entry) => {
     const n = entry.shape.reduce((a, b) => a * b, 1), start = base + entry.offset;
+    if (entry.dtype === "f4") return new Float32Array(buffer, start, n);  // blocks start 4-byte aligned
     if (entry.dtype !== "d16") return new Uint8Array(buffer, start, n);
     // Two planes: the low bytes as they are, then the high bytes raw-deflated (wire.py pack_d16).
     const low = new Uint8Array(buffer, start, n);
@@ -97,8 +99,7 @@ export function decode(bytes) {
     return codes;
   };
   const { steps, layers, units } = header;
-  const table = d16Table();
-  const probs = Float32Array.from(block(header.probs), (code) => table[code]);
+  const probs = block(header.probs);  // f4: the model's own float32
   const panels = header.panels.map((p) => new Panel(p, block(p), steps, layers, units));
   return Object.assign(header, {
     probs, vocab: header.itos.length, panels,

@@ -99,7 +99,7 @@ export class SamplingView {
     for (let j = 0; j < V; j++) if (!ids.includes(j)) rest += drawn[j];
     const others = V - ids.length;
     const how = temperature === 0 ? "temperature 0 always takes the likeliest: no dice"
-      : `${others} other characters: ${rest === 0 ? "never" : `${(100 * rest).toPrecision(2)}%`} together`;
+      : `${others} other characters: ${rest === 0 ? "never" : formatPercent(rest, false)} together`;
     const same = temperature === this.own.temperature && topK === this.own.topK;
     const draw = !chose ? "this character is the prompt's, not drawn"
       : same ? `the orange one was drawn`
