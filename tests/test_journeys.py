@@ -92,6 +92,19 @@ def test_the_train_text_box_keeps_every_change(page):
         expect(box).to_have_value(text)
 
 
+def test_the_corpus_upload_states_one_size_limit(page):
+    """The label and Streamlit's drop zone say the same limit (the drop zone said the server's
+    20 MB for models under a label saying 2 MB)."""
+    from babylm.app.limits import LIMITS
+
+    open_page(page, "/train")
+    page.get_by_text("Upload a .txt file").click()
+    limit = LIMITS.max_corpus_upload_mb
+    expect(page.get_by_text(f"A UTF-8 .txt file, up to {limit} MB")).to_be_visible()
+    zone = page.locator('[data-testid="stFileUploaderDropzoneInstructions"]')
+    expect(zone).to_contain_text(f"{limit}MB per file")
+
+
 def test_the_active_model_radio_follows_every_switch(page, tmp_path):
     open_page(page, "/model")
     tiny_checkpoint(tmp_path / "tiny.safetensors")

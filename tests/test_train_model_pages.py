@@ -149,6 +149,15 @@ def test_keep_training_on_a_text_with_new_characters_says_so_and_keeps_the_model
     assert app.session_state["session_model"] is model
 
 
+def test_the_train_title_names_the_cell_chosen(app):
+    visit(app, "train")
+    assert app.title[0].value == "Train your own baby LSTM"
+    app.radio(key="train_cell").set_value("gru").run()
+    assert app.title[0].value == "Train your own baby GRU"
+    app.radio(key="train_cell").set_value("rnn").run()
+    assert app.title[0].value == "Train your own baby simple RNN"
+
+
 def test_a_train_seed_out_of_range_is_named_not_silently_replaced(app):
     visit(app, "train")
     app.radio(key="corpus_source").set_value("paste").run()

@@ -62,8 +62,9 @@ def uploaded_corpus() -> tuple[str | None, str]:
     kept for this session: Streamlit empties the uploader whenever the page is not drawn, and a
     teacher who looks at another page should not have to find the file again."""
     own = session.get()
-    upload = st.file_uploader(f"A UTF-8 .txt file, up to {MAX_UPLOAD_MB} MB", type=["txt"],
-                              key="corpus_upload", on_change=_forget_upload)
+    # max_upload_size: the drop zone says this limit too, not the server's larger one for models.
+    upload = st.file_uploader(f"A UTF-8 .txt file, up to {MAX_UPLOAD_MB} MB", type=["txt"], key="corpus_upload",
+                              on_change=_forget_upload, max_upload_size=MAX_UPLOAD_MB)
     if upload is None:
         if "corpus_upload" in own.widgets:
             text, name = own.widgets["corpus_upload"]
@@ -306,7 +307,9 @@ def history_figure(history):
 
 
 def page() -> None:
-    st.title("Train your own baby LSTM")
+    # Named after the cell chosen below (the radio's value is in session state before it is drawn).
+    cell = {"gru": "GRU", "rnn": "simple RNN"}.get(st.session_state.get("train_cell"), "LSTM")
+    st.title(f"Train your own baby {cell}")
     st.caption("Every character of the corpus is a training target once per epoch. The last tenth "
                "is held out to measure progress; training stops when it stops improving.")
     text, name = corpus_input()
