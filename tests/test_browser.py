@@ -507,6 +507,14 @@ def test_phone_390x844_stacks_the_views(browser, server):
         sharp = frame.evaluate("() => { const c = document.querySelector('#bars-view canvas');"
                                " return c.width / c.getBoundingClientRect().width; }")
         assert sharp == pytest.approx(2, abs=0.05)  # drawn at the screen's pixel density
+        # The Generate form lives in the sidebar, which lies over the page on a phone: after
+        # Generate it closes, so the student sees the player (it stayed open over it).
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+        expect(sidebar).to_have_attribute("data-collapsed", "false")
+        generate(page, Prompt="me see ")
+        expect(sidebar).to_have_attribute("data-collapsed", "true", timeout=LOAD_MS)
+        expect(player.locator("#text")).to_have_text(re.compile("^me␣see␣"))
     finally:
         context.close()
 

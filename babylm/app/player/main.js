@@ -93,6 +93,7 @@ protocol.onRender((args) => {
   if (fresh) load(args);
   takeSaliency(args.saliency || null);
   if (args.play !== S.play) {
+    closeCoveringSidebar();  // Generate pressed, or a page opened, on a phone: show what it made
     if (S.play !== null && args.play) {  // Generate pressed again: replay from the first step
       store.set({ t: 0 });
       S.player.play();
@@ -109,6 +110,18 @@ protocol.onRender((args) => {
     if (command.play) S.player.play();
   }
 });
+
+/** On a phone Streamlit's sidebar (the Generate form) lies over the page and stays open after
+ * Generate ▶ or a page link: close it when it covers most of the screen, so the player shows. */
+function closeCoveringSidebar() {
+  const page = protocol.host();
+  try {
+    const bar = page && page.document.querySelector('[data-testid="stSidebar"][data-collapsed="false"]');
+    if (!bar || bar.getBoundingClientRect().width < 0.6 * page.innerWidth) return;
+    const close = bar.querySelector('[data-testid="stSidebarCollapseButton"] button');
+    if (close) close.click();
+  } catch (err) { /* not ours to reach: leave it */ }
+}
 
 function pageLoad() {
   const page = protocol.host();
