@@ -37,3 +37,17 @@ def test_spread_figure_divides_each_model_by_its_own_peak():
     assert np.allclose(fig.data[0].y, spread / 2, atol=1e-4) and np.allclose(fig.data[1].y, fig.data[0].y)
     with pytest.raises(ValueError, match="characters"):
         spread_figure(text, {"LSTM": spread[:-1]})
+
+
+def test_the_memory_page_labels_the_fading_chart_with_the_animal_chosen():
+    """The chart read "kitty" under the curves while ducky was chosen (teacher click-through)."""
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_string("from babylm.app import memory_page\nmemory_page.page()\n", default_timeout=120).run()
+    at.radio(key="memory_animal").set_value("ducky").run()
+    assert not at.exception
+    (spread,) = [c for c in at.get("plotly_chart") if "characters read" in c.proto.spec]
+    ticks = "".join(json.loads(spread.proto.spec)["layout"]["xaxis"]["ticktext"])
+    assert "ducky" in ticks.replace("␣", " ") and "kitty" not in ticks.replace("␣", " ")

@@ -86,9 +86,10 @@ lines in the same order (short fillers first, then longer ones); each kept its b
 """
 
 
-def prompt_of(filler_text: str) -> str:
-    """The kitty line up to "it say ", as animal_spread reads it."""
-    return "\n" + line("kitty", filler_text)[: -len(ANIMALS["kitty"])]
+def prompt_of(animal: str, filler_text: str) -> str:
+    """The line up to "it say ", as animal_spread reads it (every animal's name has 5 letters, so
+    the four readings line up character by character): labelled with the animal chosen."""
+    return "\n" + line(animal, filler_text)[: -len(ANIMALS[animal])]
 
 
 def try_one_line(models: dict[str, BabyLanguageModel]) -> None:
@@ -130,7 +131,7 @@ def try_one_line(models: dict[str, BabyLanguageModel]) -> None:
                 "state) depending on which animal it saw? Right after the animal, very; if that "
                 "difference has washed out by “it say”, the model cannot know the sound.")
     spreads = {label: animal_spread(baby.model, baby.vocab, filler_text)[1] for label, baby in models.items()}
-    st.plotly_chart(spread_figure(prompt_of(filler_text), spreads), key="memory-spread",
+    st.plotly_chart(spread_figure(prompt_of(animal, filler_text), spreads), key="memory-spread",
                     config={"displayModeBar": False})
     return animal, filler_text
 
