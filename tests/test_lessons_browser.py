@@ -64,6 +64,18 @@ def test_a_lesson_next_twice_moves_the_player_and_the_link_names_the_stop(page):
     expect(player.locator("#counter")).to_have_text(re.compile(r"^step 8 of"))
 
 
+def test_on_a_projector_the_gate_a_stop_is_about_is_on_screen(browser, server):
+    """Stop 8 is about the forget gate: at 1280x720 its panels are on screen, first of the gate
+    rows (they were the second row, below the fold: teacher click-through)."""
+    with session_page(browser, server, viewport={"width": 1280, "height": 720}) as page:
+        player, frame = open_player(page, LESSON + "8")
+        expect(player.locator("#counter")).to_have_text(re.compile(r"^step 13 of"))
+        gate = player.locator("figure.highlight[data-panel='f']").last
+        expect(gate).to_be_visible()
+        box = gate.bounding_box()
+        assert box["y"] + box["height"] <= 720, box
+
+
 def test_the_browser_back_button_goes_back_one_stop_per_press(page):
     """Each stop is one history entry: one Back after Next is the stop before (it took two
     presses while a stop wrote its link in two steps)."""

@@ -71,6 +71,9 @@ export class GridsView {
     for (const item of this.figures) {
       item.cell = cell;
       item.figure.classList.toggle("highlight", state.highlight === item.panel.name);
+      // The panel a lesson points at comes first in its view: at 1280x720 the forget gates,
+      // fourth of the gate rows, were below the fold under a stop about them.
+      item.figure.style.order = state.highlight === item.panel.name ? "-1" : "";
       const ctx = sharpCanvas(item.canvas, cell * this.cols, cell * this.rows);
       const { panel, layer, table } = item;
       const base = panel.index(state.t, layer, 0);
