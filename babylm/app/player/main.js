@@ -201,6 +201,7 @@ function render(state, prev, force = false) {
   $("gates").checked = state.gates;
   $("quiz").checked = state.quiz;
   $("sampling").checked = state.sampling;
+  $("player").classList.toggle("sampling-on", Boolean(state.sampling));
   if (!state.playing) {
     report(reported(state));
     remember(state);
