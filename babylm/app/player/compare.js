@@ -102,7 +102,7 @@ export function show(args) {
     return [
       new TextView(el("div"), caption, trace),  // its own caption: this model's probability
       new SpreadView(spread, spec.spreads[k], spec.colors[k]),
-      new BarsView(bars, trace),
+      new BarsView(bars, trace, 5),  // the five likeliest: three columns of views fit a projector
       new GridsView(grids, trace, states, noop),
     ];
   });

@@ -11,8 +11,10 @@ import { formatPercent } from "../wire.js";
 const K = 10, BAR = "#9db4d6", CHOSEN = "#e8590c", INK = "#1f2430", MUTED = "#5b6375", GUESS = "#7950f2";
 
 export class BarsView {
-  constructor(root, trace) {
+  /** `k`: how many of the likeliest to show (the side-by-side player shows fewer, to fit). */
+  constructor(root, trace, k = K) {
     this.trace = trace;
+    this.k = k;
     root.replaceChildren();
     const title = document.createElement("div");
     title.className = "view-title";
@@ -34,7 +36,7 @@ export class BarsView {
     const { probs, vocab, outputs } = this.trace;
     const row = Array.from({ length: vocab }, (_, j) => j);
     row.sort((a, b) => probs[t * vocab + b] - probs[t * vocab + a] || a - b);
-    const best = row.slice(0, Math.min(K, vocab));
+    const best = row.slice(0, Math.min(this.k, vocab));
     if (!best.includes(outputs[t])) best.push(outputs[t]);
     if (guess !== undefined && !best.includes(guess)) best.push(guess);
     return best;
@@ -42,14 +44,14 @@ export class BarsView {
 
   render(state, prev, force) {
     const width = this.root.clientWidth;
-    const rowH = Math.max(17, Math.min(24, Math.floor((hostHeight() * 0.27) / (K + 1))));
+    const rowH = Math.max(17, Math.min(24, Math.floor((hostHeight() * 0.27) / (K + 1))));  // as the single player's
     const guess = state.quiz && state.guesses ? state.guesses[state.t] : undefined;  // quiz: marked
     const key = `${state.t}|${width}|${rowH}|${guess}`;
     if (!force && key === this.key) return;
     this.key = key;
     const { t } = state, trace = this.trace;
     const ids = this.top(t, guess);
-    const height = rowH * Math.max(K + 1, ids.length);
+    const height = rowH * Math.max(this.k + 1, ids.length);
     const ctx = sharpCanvas(this.canvas, width, height);
     // The label column fits its widest label: a character the model knows may be shown as its
     // code ("U+202E" for a control character), which a one-letter column clipped.
