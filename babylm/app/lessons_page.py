@@ -51,8 +51,9 @@ def go(name: str | None, number: int | None = None) -> None:
 
 def move(name: str, delta: int, stops: int) -> None:
     """Back or Next from the stop the URL is on now, not the one the button was drawn at: a
-    clicker's two quick PageDowns both count even when the second comes before the page has
-    redrawn."""
+    clicker's second PageDown, pressed before the page has redrawn, moves on from the first
+    one's stop instead of repeating it. (Two presses within a few milliseconds still count once:
+    Streamlit merges both clicks of one button into a single rerun.)"""
     try:
         current = int(st.query_params.get("stop", "1")) if st.query_params.get("lesson") == name else 1
     except ValueError:
