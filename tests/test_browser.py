@@ -508,6 +508,19 @@ def test_phone_390x844_stacks_the_views(browser, server):
         sharp = frame.evaluate("() => { const c = document.querySelector('#bars-view canvas');"
                                " return c.width / c.getBoundingClientRect().width; }")
         assert sharp == pytest.approx(2, abs=0.05)  # drawn at the screen's pixel density
+        # The text's lines end between words, not inside one ("c / ookie" on a phone).
+        split = frame.evaluate("""async () => { const S = window.babylmPlayer, split = [];
+            for (let t = 0; t < S.trace.steps; t++) {
+              S.store.set({ t });
+              await new Promise((done) => requestAnimationFrame(done));
+              const words = [[]];
+              for (const el of document.querySelectorAll('#text span')) {
+                if (el.classList.contains('ws') || el.textContent === '⏎') words.push([]);
+                else words[words.length - 1].push(el.getBoundingClientRect().top); }
+              if (words.some(w => w.length > 1 && new Set(w).size > 1)) split.push(t + 1); }
+            S.store.set({ t: 19 });
+            return split; }""")
+        assert split == [], f"a word split across lines at steps {split}"
         # The Generate form lives in the sidebar, which lies over the page on a phone: after
         # Generate it closes, so the student sees the player (it stayed open over it).
         sidebar = page.locator('[data-testid="stSidebar"]')
