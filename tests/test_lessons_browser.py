@@ -220,3 +220,22 @@ def test_screens_a_lesson_stop_with_sampling_at_projector_and_phone_sizes(browse
             assert box["y"] + box["height"] <= height, box
         # Nothing of the lesson bar overflows sideways on a phone.
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+
+
+def test_key_hints_on_the_lesson_buttons_only_where_there_are_keys(browser, server):
+    """PageUp / PageDown hints suit a laptop and a clicker, not a phone (student click-through)."""
+    hint = "button kbd[aria-label='Shortcut PageDown']"
+    with session_page(browser, server, viewport={"width": 1280, "height": 720}) as page:
+        open_player(page, LESSON + "2")
+        expect(page.locator(hint).first).to_be_visible()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=server,
+                                  is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        open_player(page, LESSON + "2")
+        expect(page.get_by_role("button", name=re.compile("Next"))).to_be_visible()
+        for kbd in page.locator(hint).all():
+            expect(kbd).to_be_hidden()
+        assert page.locator(hint).count() >= 1
+    finally:
+        context.close()

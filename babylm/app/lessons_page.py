@@ -143,6 +143,8 @@ STYLE = """<style>
 .lesson-text { font-size: 1.15rem; line-height: 1.45; margin: 0 0 0.3rem; }
 .lesson-q { display: inline-block; width: 1.4em; height: 1.4em; line-height: 1.4em; text-align: center;
              border-radius: 50%; background: #e8590c; color: white; font-weight: 700; margin-right: 0.3em; }
+/* A phone has no PageUp/PageDown: no key hints on the buttons of a touch screen. */
+@media (hover: none) and (pointer: coarse) { button kbd[aria-label^="Shortcut Page"] { display: none; } }
 .lesson-question { font-size: 1.1rem; background: #fff4e6; border-left: 4px solid #e8590c;
                    padding: 0.4rem 0.8rem; border-radius: 4px; margin-bottom: 0.4rem; }
 </style>"""
