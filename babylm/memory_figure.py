@@ -55,26 +55,31 @@ def reach_figure(distances, curves: dict[str, np.ndarray], window: int | None = 
     return fig
 
 
-def sounds_figure(probs: dict[str, dict[str, float]], right: str, height: int = 300) -> go.Figure:
-    """{model label: {sound: probability of its first letter}} -> grouped bars, one group per
-    model, the right sound in the model's colour and the three wrong ones grey."""
+def sounds_figure(probs: dict[str, dict[str, float]], right: str, height: int = 380) -> go.Figure:
+    """{model label: {sound: probability of its first letter}} -> horizontal grouped bars, one
+    group per model, the right sound in the model's colour and the three wrong ones grey, every
+    bar labelled with its sound and share. Horizontal, so the labels read on a phone too (the
+    upright bars' labels ran into each other at 390 px)."""
     fig = go.Figure()
     labels = list(probs)
     sounds = list(next(iter(probs.values()))) if probs else []
-    for sound in sounds:
-        ys = [probs[label][sound] for label in labels]
+    for sound in reversed(sounds):  # plotly stacks a group's bars bottom-up: the first sound on top
+        xs = [probs[label][sound] for label in labels]
         fig.add_trace(go.Bar(
-            x=labels, y=ys, name=sound, text=[f"{sound}<br>{y:.0%}" if sound == right else "" for y in ys],
-            textposition="outside",
+            y=labels, x=xs, name=sound, orientation="h", text=[f"{sound} {x:.0%}" for x in xs],
+            textposition="outside", cliponaxis=False,
+            textfont=dict(color=[COLORS.get(label, "#e8590c") if sound == right else "#868e96" for label in labels],
+                          size=13),
             marker=dict(color=[COLORS.get(label, "#e8590c") if sound == right else "#dee2e6" for label in labels]),
-            hovertemplate=f"%{{x}}: {sound} %{{y:.1%}}<extra></extra>", cliponaxis=False,
+            hovertemplate=f"%{{y}}: {sound} %{{x:.1%}}<extra></extra>",
         ))
     fig.update_layout(
         barmode="group", height=height, font=FONT, showlegend=False, paper_bgcolor="white",
-        plot_bgcolor="white", margin=dict(l=50, r=10, t=30, b=40), bargap=0.25,
-        uniformtext=dict(minsize=12, mode="show"),
+        plot_bgcolor="white", margin=dict(l=10, r=10, t=10, b=30), bargap=0.2, bargroupgap=0.05,
     )
-    fig.update_yaxes(range=[0, 1.15], tickformat=".0%", showgrid=True, gridcolor="#eee", title=None)
+    fig.update_xaxes(range=[0, 1.45], tickformat=".0%", tickvals=[0, 0.25, 0.5, 0.75, 1], showgrid=True,
+                     gridcolor="#eee", title=None)
+    fig.update_yaxes(autorange="reversed", automargin=True, title=None)
     return fig
 
 
@@ -103,9 +108,13 @@ def spread_figure(text: str, spreads: dict[str, np.ndarray], height: int = 340) 
         plot_bgcolor="white", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
         hovermode="x unified",
     )
-    step = max(1, len(text) // 40)
-    fig.update_xaxes(title="characters read", tickmode="array", tickvals=x[::step], ticktext=ticks[::step],
-                     tickfont=dict(family="DejaVu Sans Mono, Menlo, monospace", size=13), showgrid=False)
+    # One label per word, at its first character, slanted: a label per character ran into a
+    # smear on a phone. The hover still names every character.
+    starts = [k for k, ch in enumerate(text) if ch not in " \n" and (k == 0 or text[k - 1] in " \n")]
+    words = [text[k:].split(" ")[0].split("\n")[0] for k in starts]
+    fig.update_xaxes(title="characters read", tickmode="array", tickvals=[x[k] for k in starts], ticktext=words,
+                     tickangle=-40, tickfont=dict(family="DejaVu Sans Mono, Menlo, monospace", size=13),
+                     showgrid=False)
     fig.update_yaxes(title="how much the memory<br>depends on the animal", range=[0, 1.05],
                      tickformat=".0%", showgrid=True, gridcolor="#eee")
     return fig
