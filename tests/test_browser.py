@@ -490,6 +490,23 @@ def test_projector_1280x720_shows_everything_at_step_60_of_400(page):
     assert size[0] >= size[1]  # at least one canvas pixel per CSS pixel
 
 
+def test_a_first_visit_puts_the_invitation_beside_the_title(browser, server):
+    """A bare first visit at 1280x720: the invitation to the lessons sits beside the title, not
+    on a line of its own that pushed the history's last rows below the fold, and the history is
+    on screen."""
+    with session_page(browser, server, viewport={"width": 1280, "height": 720}) as page:
+        page.goto("/")
+        player = page.frame_locator(PLAYER)
+        expect(player.locator("#counter")).to_have_text(re.compile(r"step \d+ of"), timeout=LOAD_MS)
+        link = page.get_by_role("link", name=re.compile("New here"))
+        expect(link).to_be_visible()
+        title = page.get_by_role("heading", name="Watch a baby LSTM write").bounding_box()
+        beside = link.bounding_box()
+        assert beside["x"] > title["x"] + title["width"] and beside["y"] < title["y"] + title["height"], (title, beside)
+        box = player.locator("#history-view").bounding_box()
+        assert box["y"] + box["height"] <= 720, box
+
+
 def test_phone_390x844_stacks_the_views(browser, server):
     context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=server,
                                   device_scale_factor=2, is_mobile=True, has_touch=True)

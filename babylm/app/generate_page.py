@@ -273,7 +273,11 @@ def heading(cell: str):
     """The title, and the one container every notice of this run goes into: the player keeps its
     place in the page (and so its iframe, and where the viewer is) whether a run has notices or
     not. A notice appearing or going above it between reruns made Streamlit mount a new frame."""
-    st.markdown(f"#### Watch a baby {cell.upper()} write")
+    row = st.container(horizontal=True, vertical_alignment="center", gap="medium")
+    row.markdown(f"#### Watch a baby {cell.upper()} write", width="content")
+    # The invitation to the lessons goes beside the title, not on a line of its own: on a
+    # first visit at 1280x720 that line pushed the history's last rows below the fold.
+    st.session_state["_invitation_slot"] = row.empty()
     return st.container()
 
 
@@ -313,13 +317,14 @@ def welcome() -> dict | None:
     """On a first visit: the invitation to the lessons and, on the very first run only, the
     command that plays the opening story by itself."""
     ss = st.session_state
-    # Always one slot, filled or not: the player keeps its place in the page, so Streamlit never
-    # mounts a new player (which would lose the replay that Generate asks for).
-    slot = st.empty()
+    # Always one slot (beside the title, see heading), filled or not: the player keeps its place
+    # in the page, so Streamlit never mounts a new player (which would lose the replay that
+    # Generate asks for).
+    slot = ss.pop("_invitation_slot", None) or st.empty()
     if not ss.get("gen_welcome") or ss.gen_play or ss.get("landing_page", "Generate") != "Generate":
         return None
     slot.page_link(st.Page(_lessons, title="Lessons", url_path="lessons"), icon=":material/cookie:",
-                 label="New here? Lesson one walks through how it writes “me want cookie”, stop by stop →",
+                 label="New here? Lesson one: how it writes “me want cookie” →",
                  query_params={"lesson": "me-want-cookie", "stop": "1"})
     if ss.get("gen_welcomed"):
         return None
