@@ -26,7 +26,8 @@ from .data import ASSETS, Vocab, check_corpus, encode_tensor
 from .generate import Step, check_work, generate_steps, generate_text, read_window
 from .model import CharLSTM, ModelConfig
 from .trace import Trace, trace_text
-from .train import Progress, TrainConfig, stateful_loss, train_iter
+from .summary import MAX_CURVE
+from .train import Progress, TrainConfig, check_train_request, stateful_loss, train_iter
 
 PRETRAINED = ASSETS / "pretrained.safetensors"
 # Every shipped model by name; the memory models are rebuilt by `make memory-models`.
@@ -96,9 +97,10 @@ class BabyLanguageModel:
 
         With `resume`, a trained (or loaded) model trains on from where it stopped: its records
         continue the earlier ones (epochs, steps and seconds count on, the history is kept),
-        and it ends no worse on this text's validation part than it began. Without it, the
-        history restarts at epoch 0, like Keras' History. Bad settings or text raise here, at
-        the call, before the first step is asked for."""
+        and it ends no worse on this text's held-out part than it began. Without it, the
+        history restarts at epoch 0, like Keras' History. Bad settings, a step too big for
+        memory, a bad time limit or a text it cannot read raise here, at the call, before the
+        first step is asked for."""
         unknown = set(settings) - _TRAIN_FIELDS
         if unknown:
             raise ValueError(f"unknown training setting(s): {', '.join(sorted(unknown))}")
@@ -107,6 +109,7 @@ class BabyLanguageModel:
             raise ValueError("no training text: pass one to train()")
         model = self._ready()
         config = TrainConfig(**settings)
+        check_train_request(config, model.config, max_seconds)
         if resume and self.vocab.unknown(text):
             self.vocab.encode(text)  # raises, naming the characters this model has never seen
         return self._train_steps(model, check_corpus(text), config, max_seconds, resume)
@@ -117,26 +120,32 @@ class BabyLanguageModel:
         epochs, steps, seconds = (earlier.get(k, 0) for k in ("epochs", "steps", "seconds"))
         if not resume:
             self.history = []
+        run: list[Progress] = []  # this run's records (a resumed history holds the earlier ones too)
         for progress in train_iter(model, self.vocab, text, config, max_seconds=max_seconds, resume=resume):
             progress = replace(progress, epoch=epochs + progress.epoch, step=steps + progress.step,
                                seconds=seconds + progress.seconds)
             self.history.append(progress)
-            self._summarise(config, earlier.get("val_curve", []), progress)
+            run.append(progress)
+            self._summarise(config, earlier, run)
             yield progress
 
-    def _summarise(self, config: TrainConfig, earlier_curve: list, last: Progress) -> None:
+    def _summarise(self, config: TrainConfig, earlier: dict, run: list[Progress]) -> None:
         """What a checkpoint keeps of the training: totals, the last run's settings, the whole
-        validation curve (a resumed run's after the one it continues)."""
-        start = earlier_curve[-1][0] if earlier_curve else -1.0
+        validation curve (a resumed run's after the one it continues, the last MAX_CURVE points
+        of a long chain), and whatever else the earlier summary said (where a Keras model was
+        imported from)."""
+        last = self.history[-1]
+        curve = earlier.get("val_curve", []) + [[round(p.epoch, 3), p.val_loss] for p in run
+                                                 if p.val_loss is not None]
         self.training_summary = {
+            **earlier,
             "epochs": round(last.epoch, 3),
             "steps": last.step,
             "seconds": round(last.seconds, 2),
             "best_val_loss": last.best_val_loss,
             "final_loss": last.loss,
             "config": {f.name: getattr(config, f.name) for f in fields(TrainConfig)},
-            "val_curve": earlier_curve + [[round(p.epoch, 3), p.val_loss] for p in self.history
-                                          if p.val_loss is not None and p.epoch > start + 1e-9],
+            "val_curve": curve[-MAX_CURVE:],
         }
 
     def train(self, epochs: int = 150, verbose: bool = False, text: str | None = None,

@@ -13,7 +13,7 @@ import math
 import numbers
 
 MAX_TEXT = 200  # characters in a text field (a file name, a Keras version)
-MAX_CURVE = 100_000  # points in the validation curve (one per epoch; epochs are capped at 100,000)
+MAX_CURVE = 100_000  # points in the validation curve (one per epoch; a chain of resumed runs keeps its last 100,000)
 MAX_SETTINGS = 32  # entries in the training settings record
 
 

@@ -201,3 +201,19 @@ def test_resume_names_characters_the_model_has_never_seen(tiny_corpus):
     baby.build_model()
     with pytest.raises(ValueError, match="never seen these characters: é;"):
         baby.train_iter(tiny_corpus + "café\n", epochs=1, resume=True)  # at the call, not at the first step
+
+
+def test_train_iter_refuses_at_the_call_and_resume_keeps_where_a_model_came_from(tiny_corpus):
+    """A step too big for memory or a bad time limit raises when train_iter is called (the Train
+    page's Keep training on an uploaded big model showed a traceback from the first step); a
+    resumed Keras import keeps its summary's own fields."""
+    baby = BabyLanguageModel(tiny_corpus, hidden_size=16, num_layers=1)
+    baby.build_model()
+    with pytest.raises(ValueError, match="max_seconds"):
+        baby.train_iter(epochs=1, max_seconds=-1)
+    with pytest.raises(ValueError, match="per training step"):
+        baby.train_iter(epochs=1, batch_size=4096, chunk_length=4096)
+    baby.training_summary = {"imported_from": "keras", "keras_version": "3.8.0", "epochs": 0}
+    baby.train(epochs=1, batch_size=8, chunk_length=32, resume=True)
+    assert baby.training_summary["imported_from"] == "keras" and baby.training_summary["keras_version"] == "3.8.0"
+    assert baby.training_summary["epochs"] == pytest.approx(1.0)
