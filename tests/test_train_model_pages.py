@@ -248,3 +248,65 @@ def test_opening_a_model_warns_before_it_replaces_a_trained_one(app):
                                     "application/octet-stream")).run()
     assert app.warning[0].value.startswith("Opening this model replaces **your model (1 epoch on pasted text)**")
     assert len(app.get("download_button")) == 1  # the way to keep it is on the same page
+
+
+def upload_model(app, baby, name="opened.safetensors") -> None:
+    visit(app, "model")
+    app.file_uploader[0].set_value((name, to_bytes(baby.model, baby.vocab, baby.training_summary),
+                                    "application/octet-stream")).run()
+    app.button(key="use_upload").click().run()
+
+
+def test_keep_training_an_opened_model_and_one_too_big_for_a_step(app):
+    """A model opened on the Model page has no history here: Keep training counts on from its
+    checkpoint's summary. One bigger than the sliders allow is refused in one line when its
+    step would not fit in memory (it was a traceback from the first step)."""
+    from babylm.model import CharLSTM, ModelConfig
+
+    corpus = "me want cookie\nme love mommy\n" * 20
+    small = BabyLanguageModel(corpus, hidden_size=8, num_layers=1, embedding_dim=4)
+    small.build_model(seed=3)
+    small.training_summary = {"epochs": 2.0, "steps": 4, "seconds": 1.0}
+    upload_model(app, small)
+    visit(app, "train")
+    app.radio(key="corpus_source").set_value("paste").run()
+    app.text_area(key="pasted_corpus").input(corpus).run()
+    set_slider(app, "Epochs", 1)
+    app.button(key="keep_training").click().run()
+    assert not app.exception
+    assert app.success[0].value.startswith("Done: **your model (3 epochs on pasted text)**")
+
+    big = BabyLanguageModel(corpus, hidden_size=8, num_layers=1)
+    big.model = CharLSTM(ModelConfig(vocab_size=len(big.vocab), embedding_dim=32, hidden_size=1024,
+                                     num_layers=2, cell="rnn"))
+    upload_model(app, big, "big.safetensors")
+    visit(app, "train")
+    set_slider(app, "Batch size", 64)
+    set_slider(app, "Chunk length", 256)
+    app.button(key="keep_training").click().run()
+    assert not app.exception
+    assert app.error[0].value.startswith("Can't train:") and "per training step" in app.error[0].value
+
+
+def test_the_train_title_keeps_the_cell_after_a_visit_to_another_page(app):
+    visit(app, "train")
+    app.radio(key="train_cell").set_value("gru").run()
+    visit(app, "model")
+    visit(app, "train")
+    assert app.title[0].value == "Train your own baby GRU"
+
+
+def test_what_a_resumed_run_that_kept_its_weights_says():
+    from babylm.train import Progress
+
+    def record(epoch, val=None, best=None):
+        return Progress(epoch=epoch, step=1, loss=1.0, val_loss=val, seconds=1.0, best_val_loss=best)
+
+    assert train_page.resume_note([record(2.3), record(2.6)]).startswith("The run stopped before its first epoch ended")
+    assert train_page.resume_note([record(3.0, 1.5, 1.4), record(4.0, 1.6, 1.4)]).startswith("No epoch of this run")
+    assert train_page.resume_note([record(3.0, 1.3, 1.3)]) == ""
+    start = train_page.Start(epoch=10.0, seconds=30.0)
+    text = train_page.progress_text(Progress(12.5, 9, 1.2, None, 35.0, 1.1), 5, start)
+    assert text.startswith("Epoch 12.5 of 15 (2.5 of 5 more epochs) · loss 1.200") and "5 s," in text
+    assert train_page.ending_text([record(15.0, 1.0, 1.0)], 5, start)[0] == "finished"
+    assert train_page.ending_text([record(12.0, 1.0, 1.0)], 5, start)[0] == "stopped early"

@@ -33,7 +33,7 @@ class TrainRun:
     label: str
     summary: dict  # BabyLanguageModel.training_summary
     ending: str  # "finished", "stopped early", "time limit" or "stopped" (Stop, another page, tab closed)
-    improved: bool = True  # False: a resumed run that no epoch improved, its weights as they were
+    note: str = ""  # what to add: a resumed run that left the weights as they were, and why
 
 
 @dataclass

@@ -16,6 +16,7 @@ import streamlit as st
 
 from babylm import BABY_DATASET, BabyLanguageModel, TrainConfig
 from babylm.data import MAX_CORPUS_CHARS, check_corpus
+from babylm.train import check_train_request
 from babylm.figures import loss_figure
 from babylm.safe_text import md, plain
 
@@ -191,11 +192,12 @@ def ending_text(history, epochs: int, start: Start = Start()) -> tuple[str, str]
 
 
 def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict,
-                 probes: list | None = None, resume: bool = False) -> None:
+                 probes: list | None = None, resume_key: str | None = None) -> None:
     """Train with live progress. However the run ends (to the end, early stopping, Stop, leaving
     the page, closing the tab), the trainer slot is released and the model so far becomes this
-    session's model. With `resume`, `baby` (a copy of this session's model) trains on from where
-    it stopped, its curve, samples and facts continuing the earlier ones.
+    session's model. With `resume_key` (the key of this session's model, of which `baby` is a
+    copy), it trains on from where that model stopped, its curve continuing the earlier one, and
+    its samples and facts too when the log on the page is that model's.
 
     Streamlit ends a run it no longer wants by raising an exception from the next Streamlit call,
     and, once the session is gone, from every one after it. So the `finally` block below makes
@@ -203,8 +205,10 @@ def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict,
     own = session.get()  # fetched now: the `finally` below must make no Streamlit call
     slots = state.trainer_slots()
     status, bar, chart = st.empty(), st.empty(), st.empty()
+    resume = resume_key is not None
     epochs, start = settings["epochs"], Start.of(baby) if resume else Start()
-    holding, steps, ending = False, None, "stopped"
+    before = len(baby.history)  # a resumed history holds the earlier runs' records too
+    holding, steps, ending, watch = False, None, "stopped", None
     # Held until the model is stored: the session's next run waits for it (see session.get).
     with own.training:
         try:
@@ -216,8 +220,9 @@ def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict,
             # Samples with their epoch and the watched facts, all kept (train_watch.py).
             watch = Watch(usable_probes(probes or [], baby.vocab), sample_prompt(baby, text))
             earlier = st.session_state.get("train_watch")
-            if resume and earlier is not None and (earlier.probes, earlier.prompt) == (watch.probes, watch.prompt):
-                watch = earlier  # the same facts and prompt: one log across both runs
+            if (resume and earlier is not None and earlier.model_key == resume_key
+                    and (earlier.probes, earlier.prompt) == (watch.probes, watch.prompt)):
+                watch = earlier  # this model's own log, same facts and prompt: one log across both runs
             st.session_state["train_watch"] = watch
             watch.start(baby, start.epoch)
             steps = baby.train_iter(text, max_seconds=LIMITS.max_train_seconds, resume=resume, **settings)
@@ -247,25 +252,33 @@ def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict,
                 steps.close()  # leaves the best weights in place, in eval mode
             if holding:
                 slots.release()
-            if baby.history and baby.history[-1].epoch > start.epoch:
-                keep_trained(own, baby, name, ending, improved(baby.history, start) if resume else True)
+            run = baby.history[before:]
+            if run:  # a step was taken (a run stopped while waiting for a trainer made nothing)
+                keep_trained(own, baby, name, ending, resume_note(run) if resume else "", watch)
 
 
-def improved(history, start: Start) -> bool:
-    """Whether an epoch of the run that began at `start` beat the validation loss it started
-    from (a resumed run keeps only what improves it: otherwise its weights are as they were)."""
-    return any(p.val_loss is not None and p.val_loss == p.best_val_loss
-               for p in history if p.epoch > start.epoch)
+def resume_note(run: list) -> str:
+    """What to say when a resumed run (its records `run`) left the weights as they were: it
+    keeps only what improves on the held-out text, measured at each epoch's end."""
+    if not any(p.val_loss is not None for p in run):
+        return ("The run stopped before its first epoch ended, so nothing was measured against the held-out "
+                "text and your model's weights are as they were. Let it run for at least one epoch.")
+    if not any(p.val_loss is not None and p.val_loss == p.best_val_loss for p in run):
+        return ("No epoch of this run did better on the held-out text than the model did before it, so its "
+                "weights are as they were. A smaller learning rate may help.")
+    return ""
 
 
 def keep_trained(own: session.Session, baby: BabyLanguageModel, name: str, ending: str,
-                 better: bool = True) -> None:
+                 note: str = "", watch: Watch | None = None) -> None:
     """Leave the trained model for session.get() to make active. No Streamlit calls: see run_training."""
     summary = baby.training_summary
     limit = f", stopped at the {time_limit_text()} limit" if ending == "time limit" else ""
     label = f"your model ({plural(round(summary['epochs'], 1), 'epoch')} on {name}{limit})"
     model = state.make_model(baby, label, "trained")
-    own.pending, own.last_run = model, session.TrainRun(model.key, label, summary, ending, better)
+    if watch is not None:
+        watch.model_key = model.key  # its samples and facts are this model's: Keep training goes on with them
+    own.pending, own.last_run = model, session.TrainRun(model.key, label, summary, ending, note)
 
 
 def show_result() -> None:
@@ -282,9 +295,8 @@ def show_result() -> None:
              "is your session's model; the pretrained model is active (switch on the Model page)")
     st.success(f"{how}: **{run.label}** {where}{best}. The pretrained model is still there on the Model "
                "page.", icon=":material/check_circle:")
-    if not run.improved:
-        st.info("No epoch of this run did better on the held-out text than the model did before it, "
-                "so its weights are as they were. A smaller learning rate may help.", icon=":material/info:")
+    if run.note:
+        st.info(run.note, icon=":material/info:")
     download_model(own)
     if own.baby.history:
         st.plotly_chart(history_figure(own.baby.history), key="train-curve-final")
@@ -308,7 +320,9 @@ def history_figure(history):
 
 def page() -> None:
     # Named after the cell chosen below (the radio's value is in session state before it is drawn).
-    cell = {"gru": "GRU", "rnn": "simple RNN"}.get(st.session_state.get("train_cell"), "LSTM")
+    # (or, after a visit to another page, still only in the session's kept widget values).
+    chosen = st.session_state.get("train_cell") or session.get().widgets.get("train_cell")
+    cell = {"gru": "GRU", "rnn": "simple RNN"}.get(chosen, "LSTM")
     st.title(f"Train your own baby {cell}")
     st.caption("Every character of the corpus is a training target once per epoch. The last tenth "
                "is held out to measure progress; training stops when it stops improving.")
@@ -361,18 +375,20 @@ def keep_training(own: state.ActiveModel, text: str, name: str, train_settings: 
     if missing:
         shown = ", ".join(repr(ch) if ch.isprintable() and not ch.isspace() else f"U+{ord(ch):04X}"
                           for ch in missing[:5])
-        st.error(f"Can't keep training on this text: your model has never seen {shown}"
-                 f"{' and more' if len(missing) > 5 else ''}. Train a new model on it with Train ▶.",
+        st.error(md(f"Can't keep training on this text: your model has never seen {shown}"
+                    f"{' and more' if len(missing) > 5 else ''}. Train a new model on it with Train ▶."),
                  icon=":material/warning:")
         return
     try:
-        TrainConfig(**train_settings)
+        # The sliders cap a new model's size, not one opened on the Model page: check its step too.
+        check_train_request(TrainConfig(**train_settings), own.baby.config, LIMITS.max_train_seconds)
     except ValueError as err:
         st.error(f"Can't train: {md(str(err))}.", icon=":material/warning:")
         return
     baby = copy.deepcopy(own.baby)
+    baby.text = text  # what it trains on now: the inspector's corpus views read the model's text
     refused = session_budget.reserve_for_session(baby.model.num_parameters())
     if refused:
         st.error(refused, icon=":material/warning:")
         return
-    run_training(baby, text, name, train_settings, probes, resume=True)
+    run_training(baby, text, name, train_settings, probes, resume_key=own.key)

@@ -79,7 +79,7 @@ def usable_probes(probes: list[Probe], vocab: Vocab) -> list[Probe]:
             kept.append(check_probes(vocab, [probe])[0])
         except ValueError:
             missing = ", ".join(f"“{ch}”" for ch in vocab.unknown(probe.context + probe.char)).replace("\n", "⏎")
-            st.caption(f"Not watching {probe.label}: this text has no {missing}.")
+            st.caption(md(f"Not watching {probe.label}: this text has no {missing}."))
     return kept
 
 
@@ -116,16 +116,18 @@ class Watch:
     log: ProbeLog = None
     last_sample: float = -1e9
     boxes: tuple = ()
+    model_key: str = ""  # the model these samples and facts are of, once its run has ended
 
     def __post_init__(self):
         self.log = ProbeLog(tuple(self.probes))
 
     def start(self, baby: BabyLanguageModel, epoch: float = 0.0) -> None:
         """Before the first step: the guesses of the model as it starts (untrained at epoch 0;
-        a model kept training has them already, unless its earlier log was another one's)."""
+        a model kept training has its sample already, unless its earlier log was another one's)."""
         self.boxes = (st.empty(), st.empty())
-        if not self.log.epochs or abs(self.log.epochs[-1] - epoch) > 1e-3:
-            self._measure(baby, epoch)
+        # Measured again even at the log's last epoch: a run that stopped early went back to its
+        # best epoch's weights, and the chart shows that step back.
+        self._measure(baby, epoch)
         if not self.samples or self.samples[-1][0] != round(epoch, 2):
             self._sample(baby, epoch)
         self.draw()
