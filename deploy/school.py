@@ -20,6 +20,7 @@ Not part of the babylm package: it only starts processes and writes text.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import pwd
 import shutil
@@ -173,13 +174,14 @@ def wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 60) -> None:
 
 
 def port_in_use(port: int, address: str = "127.0.0.1") -> bool:
-    """Whether something already holds `port` (Streamlit would exit with status 1 on it)."""
+    """Whether something already holds `port` (Streamlit would exit with status 1 on it). Other
+    failures (an address not on this machine, a port below 1024) are left for the child to report."""
     with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as tornado binds: TIME_WAIT is no obstacle
         try:
             s.bind((address, port))
-        except OSError:
-            return True
+        except OSError as err:
+            return err.errno == errno.EADDRINUSE
     return False
 
 
@@ -213,7 +215,9 @@ def supervise(n: int, port: int, address: str, nginx_port: int | None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # --stop: end everything, even halfway through starting
     PID_FILE.write_text(str(os.getpid()))
     try:
-        busy = [p for p in ports + ([nginx_port] if nginx_port else []) if port_in_use(p, address)]
+        # nginx listens on every interface (`listen PORT`); the replicas on `address`.
+        busy = [p for p in ports if port_in_use(p, address)] + (
+            [nginx_port] if nginx_port and port_in_use(nginx_port, "0.0.0.0") else [])
         if busy:
             raise RuntimeError(f"port {busy[0]} is already in use: choose another --port"
                                f"{' or --nginx-port' if busy[0] == nginx_port else ''}, or stop what holds it")

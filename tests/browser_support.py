@@ -74,7 +74,7 @@ def free_ports(n: int) -> int:
                 held.append(socket.socket())
                 held[-1].bind(("127.0.0.1", port))
             return first
-        except OSError:
+        except (OSError, OverflowError):  # taken, or past port 65535
             continue
         finally:
             for s in held:
