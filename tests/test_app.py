@@ -204,6 +204,16 @@ def test_bad_link_values_give_one_notice_each_and_the_defaults():
     assert player_args(at)["payload"]["steps"] == 8 + 60 - 1
 
 
+def test_a_link_notice_shows_the_links_text_literally():
+    """A notice quotes the bad value: Markdown in it stays text, not a link in the app's voice."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(seed="[Sign in](https://example.com)")
+    at.run()
+    assert not at.exception
+    (notice,) = [n.value for n in at.info if n.value.startswith("Ignored seed")]
+    assert "\\[Sign in\\](https" in notice, notice  # escaped: no link
+
+
 def test_a_link_beyond_the_apps_limits_names_them_and_keeps_the_rest():
     """length=5000 is over the page's 1,000 (not the core's 10,000) and top-k 100 over the
     model's 27 characters: each is named with the range that holds here, and only it goes back;

@@ -97,7 +97,7 @@ def start_session() -> None:
     view, view_notices = ViewState.from_query(st.query_params)
     ss = st.session_state
     for key, value in dict(gen_settings=settings, gen_view=view, gen_play=0, gen_welcome=welcome,
-                           gen_notices=notices + view_notices).items():
+                           gen_notices=[md(n) for n in notices + view_notices]).items():  # they quote the link
         ss.setdefault(key, value)
     fill_form(ss.gen_settings)
 
@@ -247,6 +247,7 @@ def first_page(data: bytes, meta: dict) -> None:
     """A fresh session on the shipped model with the default settings: the precomputed
     generation, no torch. Draws exactly what the full page would."""
     view, notices = ViewState.from_query(st.query_params)
+    notices = [md(n) for n in notices]  # they quote the link
     st.session_state.update(gen_settings=None, gen_view=view, gen_play=0, gen_notices=notices,
                             gen_welcome=first_visit())
     fill_form_from_query(meta["settings"])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from babylm.lessons import Lesson, ShownStop, find, load_lessons, show_stop
+from babylm.safe_text import md
 from babylm.view import ViewState
 
 from . import state
@@ -108,7 +109,7 @@ def lesson_view(lesson: Lesson) -> None:
     try:
         stop = shown(model.key, lesson, number, model.baby)
     except ValueError as err:
-        st.error(f"Can't show this stop: {err}.", icon=":material/warning:")
+        st.error(f"Can't show this stop: {md(str(err))}.", icon=":material/warning:")
         return
     # One bar that wraps: the title, then Back / Next / All lessons in a row (also on a phone).
     bar = st.container(horizontal=True, vertical_alignment="center", gap="small")
@@ -164,7 +165,7 @@ def page() -> None:
     try:
         lesson = find(name, all_lessons)
     except ValueError as err:
-        st.info(f"{err}.", icon=":material/info:")
+        st.info(f"{md(str(err))}.", icon=":material/info:")
         listing(all_lessons)
         return
     lesson_view(lesson)
