@@ -63,7 +63,7 @@ def sounds_figure(probs: dict[str, dict[str, float]], right: str, height: int = 
     fig = go.Figure()
     labels = list(probs)
     sounds = list(next(iter(probs.values()))) if probs else []
-    for sound in reversed(sounds):  # plotly stacks a group's bars bottom-up: the first sound on top
+    for sound in sounds:  # with the axis reversed below, a group's first bar is its top one
         xs = [probs[label][sound] for label in labels]
         fig.add_trace(go.Bar(
             y=labels, x=xs, name=sound, orientation="h", text=[f"{sound} {x:.0%}" for x in xs],

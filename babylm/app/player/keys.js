@@ -1,7 +1,8 @@
 // Which keys the player may take. The player listens on its own frame and on the page around it
 // (so ← → space work without clicking into it first), but a key already means something where
 // the focus is: typing in a field; Space presses a focused button (Generate ▶ included), ticks a
-// checkbox, picks a radio or follows a link; arrows and Home move a slider, radio or list.
+// checkbox, picks a radio or follows a link; arrows, Home and End move a slider, radio or list.
+// A read-only box (the link Copy link shows) types nothing: it leaves them to the player.
 // Space goes to a button or box only when it was reached with the keyboard (Tab), and never to
 // a slider, which has no use for it.
 

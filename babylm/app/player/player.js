@@ -65,7 +65,7 @@ export function renderTransport(state, steps, prefix = "") {
   $("speed").value = String(state.speed);
 }
 
-/** A keydown handler for Space (play / pause), ← → and Home, unless the focus owns the key
+/** A keydown handler for Space (play / pause), ← →, Home and End, unless the focus owns the key
  * (keys.js). `go(t)` moves to a step; `player()` is the current Player, or null. */
 export function transportKeys(player, go, t) {
   return (e) => {
