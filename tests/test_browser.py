@@ -500,6 +500,9 @@ def test_a_first_visit_puts_the_invitation_beside_the_title(browser, server):
         expect(player.locator("#counter")).to_have_text(re.compile(r"step \d+ of"), timeout=LOAD_MS)
         link = page.get_by_role("link", name=re.compile("New here"))
         expect(link).to_be_visible()
+        frame = page.locator(PLAYER).element_handle(timeout=LOAD_MS).content_frame()
+        frame.wait_for_function("() => window.babylmPlayer && window.babylmPlayer.trace !== null")
+        page.wait_for_timeout(800)  # the page's layout settles around the player's frame
         title = page.get_by_role("heading", name="Watch a baby LSTM write").bounding_box()
         beside = link.bounding_box()
         assert beside["x"] > title["x"] + title["width"] and beside["y"] < title["y"] + title["height"], (title, beside)

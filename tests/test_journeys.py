@@ -182,7 +182,9 @@ def test_a_bad_upload_after_training_keeps_the_trained_model(page, tmp_path):
     expect(alert(page, "Can't open x.safetensors")).to_be_visible()
     expect_active(page, trained)
     page.get_by_role("link", name="Generate").click()
-    expect(page.get_by_text(re.compile(r"your model \([\d.]+ epochs? on baby talk\)"))).to_be_visible(timeout=LOAD_MS)
+    expect(page.get_by_role("heading", name=re.compile("Watch a baby"))).to_be_visible(timeout=LOAD_MS)
+    sidebar = page.locator('[data-testid="stSidebar"]')  # "Model: your model (...)" under the form
+    expect(sidebar.get_by_text(re.compile(r"your model \([\d.]+ epochs? on baby talk\)"))).to_be_visible(timeout=LOAD_MS)
 
 
 # --- the trainer slots ----------------------------------------------------------------------
