@@ -20,6 +20,9 @@ HIDDEN_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")  # control, forma
 # What can restyle a line mid-sentence: emphasis, code, links, HTML, headings, tables, strike-through,
 # $math$, and Streamlit's :emoji: / :red[...] directives (a colon before a letter).
 MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~$]|:(?=[A-Za-z_]))")
+# A bare address becomes a link however it is escaped (GFM autolinks): a zero-width space breaks
+# "http://", "www." and an e-mail's "@", so it reads the same and links nowhere.
+AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
 
 
 def visible_char(ch: str) -> str:
@@ -39,5 +42,6 @@ def plain(text: str, limit: int = 80) -> str:
 
 
 def md(text: str) -> str:
-    """Escape Markdown (and Streamlit's :colour[...] / $math$ directives) so it shows literally."""
-    return MARKDOWN.sub(r"\\\1", text)
+    """Escape Markdown (and Streamlit's :colour[...] / $math$ directives) so it shows literally,
+    and keep a bare address from becoming a link."""
+    return AUTOLINK.sub("\u200b", MARKDOWN.sub(r"\\\1", text))

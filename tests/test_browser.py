@@ -466,6 +466,16 @@ def test_bad_link_values_fall_back_with_one_line_each(page):
     expect_step(player, 1, len("me ") + 60 - 1)
 
 
+def test_an_address_in_a_link_value_is_shown_as_text_not_a_link(page):
+    """A notice quotes the bad value: a bare address in it stays text, not a link in the app's
+    own voice (hostile click-through)."""
+    open_generate(page, "?length=http://evil.example/login&seed=www.evil.example&top_k=me@evil.example")
+    for name in ("length", "seed", "top_k"):
+        expect(alert(page, f"Ignored {name}=")).to_be_visible()
+    expect(alert(page, "Ignored length=")).to_contain_text("http://evil.example/login")
+    assert page.locator('[data-testid="stAlert"] a').count() == 0
+
+
 # --- projector and phone ----------------------------------------------------------------------
 def visible_in_viewport(page: Page, selector: str) -> bool:
     """Whether the player's element is wholly inside the page's viewport (no scrolling)."""
