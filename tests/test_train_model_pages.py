@@ -304,9 +304,35 @@ def test_what_a_resumed_run_that_kept_its_weights_says():
 
     assert train_page.resume_note([record(2.3), record(2.6)]).startswith("The run stopped before its first epoch ended")
     assert train_page.resume_note([record(3.0, 1.5, 1.4), record(4.0, 1.6, 1.4)]).startswith("No epoch of this run")
-    assert train_page.resume_note([record(3.0, 1.3, 1.3)]) == ""
     start = train_page.Start(epoch=10.0, seconds=30.0)
     text = train_page.progress_text(Progress(12.5, 9, 1.2, None, 35.0, 1.1), 5, start)
     assert text.startswith("Epoch 12.5 of 15 (2.5 of 5 more epochs) · loss 1.200") and "5 s," in text
     assert train_page.ending_text([record(15.0, 1.0, 1.0)], 5, start)[0] == "finished"
     assert train_page.ending_text([record(12.0, 1.0, 1.0)], 5, start)[0] == "stopped early"
+
+
+def test_keep_training_that_changes_nothing_leaves_the_model_as_it_was(app, monkeypatch):
+    """A resumed run with no epoch better on the held-out text puts the weights back: the model,
+    its label and its log stay as they were, and the page says why (the label counted the
+    thrown-away epochs). Also: moved size sliders are named as not applying."""
+    import babylm.train
+
+    visit(app, "train")
+    app.radio(key="corpus_source").set_value("paste").run()
+    app.text_area(key="pasted_corpus").input("me want cookie\nme love mommy\n" * 20).run()
+    tiny_settings(app)
+    set_slider(app, "Epochs", 1)
+    app.button(key="start_training").click().run()
+    before = app.session_state["session_model"]
+    samples = list(app.session_state["train_watch"].samples)
+    monkeypatch.setattr(babylm.train, "stateful_loss", lambda model, ids, **kw: 1.0)  # never better
+    set_slider(app, "Epochs", 2)
+    set_slider(app, "Hidden units per layer", 64)
+    app.button(key="keep_training").click().run()
+    assert not app.exception
+    assert app.session_state["session_model"] is before
+    assert app.success[0].value.startswith("Done: **your model (1 epoch on pasted text)**")
+    assert any(i.value.startswith("No epoch of this run did better on the held-out text") for i in app.info)
+    assert any(i.value.startswith("Keep training keeps your model's own size: 1 LSTM layer of 8 units")
+               for i in app.info)
+    assert app.session_state["train_watch"].samples == samples

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 
 import streamlit as st
+import torch
 
 from babylm import BABY_DATASET, BabyLanguageModel, TrainConfig
 from babylm.data import MAX_CORPUS_CHARS, check_corpus
@@ -170,7 +171,8 @@ def progress_text(progress, epochs: int, start: Start = Start()) -> str:
     done, spent = progress.epoch - start.epoch, progress.seconds - start.seconds
     left = min(spent / max(done, 1e-6) * (epochs - done), LIMITS.max_train_seconds - spent)
     val = f" · validation loss {progress.best_val_loss:.3f} (best)" if progress.best_val_loss else ""
-    of = f"{epochs}" if not start.epoch else f"{start.epoch + epochs:g} ({done:.1f} of {plural(epochs, 'more epoch')})"
+    of = f"{epochs}" if not start.epoch else (f"{round(start.epoch + epochs, 1):g} "
+                                              f"({done:.1f} of {plural(epochs, 'more epoch')})")
     return (f"Epoch {progress.epoch:.1f} of {of} · loss {progress.loss:.3f}{val} · "
             f"{spent:.0f} s, at most {left:.0f} s left")
 
@@ -192,12 +194,13 @@ def ending_text(history, epochs: int, start: Start = Start()) -> tuple[str, str]
 
 
 def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict,
-                 probes: list | None = None, resume_key: str | None = None) -> None:
+                 probes: list | None = None, resume_from: state.ActiveModel | None = None) -> None:
     """Train with live progress. However the run ends (to the end, early stopping, Stop, leaving
     the page, closing the tab), the trainer slot is released and the model so far becomes this
-    session's model. With `resume_key` (the key of this session's model, of which `baby` is a
-    copy), it trains on from where that model stopped, its curve continuing the earlier one, and
-    its samples and facts too when the log on the page is that model's.
+    session's model. With `resume_from` (this session's model, of which `baby` is a copy), it
+    trains on from where that model stopped, its curve continuing the earlier one, and its
+    samples and facts too when the log on the page is that model's; a resumed run that leaves the
+    weights as they were leaves that model in place, with a note saying why.
 
     Streamlit ends a run it no longer wants by raising an exception from the next Streamlit call,
     and, once the session is gone, from every one after it. So the `finally` block below makes
@@ -205,7 +208,7 @@ def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict,
     own = session.get()  # fetched now: the `finally` below must make no Streamlit call
     slots = state.trainer_slots()
     status, bar, chart = st.empty(), st.empty(), st.empty()
-    resume = resume_key is not None
+    resume = resume_from is not None
     epochs, start = settings["epochs"], Start.of(baby) if resume else Start()
     before = len(baby.history)  # a resumed history holds the earlier runs' records too
     holding, steps, ending, watch = False, None, "stopped", None
@@ -220,7 +223,7 @@ def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict,
             # Samples with their epoch and the watched facts, all kept (train_watch.py).
             watch = Watch(usable_probes(probes or [], baby.vocab), sample_prompt(baby, text))
             earlier = st.session_state.get("train_watch")
-            if (resume and earlier is not None and earlier.model_key == resume_key
+            if (resume and earlier is not None and earlier.model_key == resume_from.key
                     and (earlier.probes, earlier.prompt) == (watch.probes, watch.prompt)):
                 watch = earlier  # this model's own log, same facts and prompt: one log across both runs
             st.session_state["train_watch"] = watch
@@ -253,24 +256,34 @@ def run_training(baby: BabyLanguageModel, text: str, name: str, settings: dict,
             if holding:
                 slots.release()
             run = baby.history[before:]
-            if run:  # a step was taken (a run stopped while waiting for a trainer made nothing)
-                keep_trained(own, baby, name, ending, resume_note(run) if resume else "", watch)
+            note = resume_note(run) if resume and run and same_weights(baby, resume_from.baby) else ""
+            if note:  # its weights are as they were: the model stays the one it was, its log too
+                if watch is not None:
+                    watch.rewind(start.epoch)
+                own.pending, own.last_run = resume_from, session.TrainRun(
+                    resume_from.key, resume_from.label, resume_from.baby.training_summary, ending, note)
+            elif run:  # a step was taken (a run stopped while waiting for a trainer made nothing)
+                keep_trained(own, baby, name, ending, watch=watch)
+
+
+def same_weights(a: BabyLanguageModel, b: BabyLanguageModel) -> bool:
+    """Whether a resumed run ended on the weights it started from (it keeps only improvements)."""
+    sa, sb = a.model.state_dict(), b.model.state_dict()
+    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
 
 
 def resume_note(run: list) -> str:
-    """What to say when a resumed run (its records `run`) left the weights as they were: it
-    keeps only what improves on the held-out text, measured at each epoch's end."""
+    """Why a resumed run (its records `run`) left the weights as they were: it keeps only what
+    improves on the held-out text, measured at each epoch's end."""
     if not any(p.val_loss is not None for p in run):
         return ("The run stopped before its first epoch ended, so nothing was measured against the held-out "
                 "text and your model's weights are as they were. Let it run for at least one epoch.")
-    if not any(p.val_loss is not None and p.val_loss == p.best_val_loss for p in run):
-        return ("No epoch of this run did better on the held-out text than the model did before it, so its "
-                "weights are as they were. A smaller learning rate may help.")
-    return ""
+    return ("No epoch of this run did better on the held-out text than the model did before it, so its "
+            "weights are as they were. A smaller learning rate may help.")
 
 
 def keep_trained(own: session.Session, baby: BabyLanguageModel, name: str, ending: str,
-                 note: str = "", watch: Watch | None = None) -> None:
+                 watch: Watch | None = None) -> None:
     """Leave the trained model for session.get() to make active. No Streamlit calls: see run_training."""
     summary = baby.training_summary
     limit = f", stopped at the {time_limit_text()} limit" if ending == "time limit" else ""
@@ -278,7 +291,7 @@ def keep_trained(own: session.Session, baby: BabyLanguageModel, name: str, endin
     model = state.make_model(baby, label, "trained")
     if watch is not None:
         watch.model_key = model.key  # its samples and facts are this model's: Keep training goes on with them
-    own.pending, own.last_run = model, session.TrainRun(model.key, label, summary, ending, note)
+    own.pending, own.last_run = model, session.TrainRun(model.key, label, summary, ending)
 
 
 def show_result() -> None:
@@ -356,7 +369,7 @@ def page() -> None:
             return
         run_training(baby, text, name, train_settings, probes)
     elif keep and text is not None:
-        keep_training(own, text, name, train_settings, probes)
+        keep_training(own, text, name, train_settings, probes, model_settings)
     show_result()
     if own is None and state.session_model() is not None:  # this run made the first one
         keep_button(keep_slot, text is None)
@@ -368,7 +381,8 @@ def keep_button(slot, disabled: bool) -> bool:
                             "its own size, and ends no worse on the held-out text than it began.")
 
 
-def keep_training(own: state.ActiveModel, text: str, name: str, train_settings: dict, probes: list) -> None:
+def keep_training(own: state.ActiveModel, text: str, name: str, train_settings: dict, probes: list,
+                  model_settings: dict | None = None) -> None:
     """Train this session's model on: a copy trains (the player may be reading the model), and
     becomes the session's model when the run ends, however it ends."""
     missing = own.baby.vocab.unknown(text)
@@ -391,4 +405,10 @@ def keep_training(own: state.ActiveModel, text: str, name: str, train_settings: 
     if refused:
         st.error(refused, icon=":material/warning:")
         return
-    run_training(baby, text, name, train_settings, probes, resume_key=own.key)
+    c = own.baby.config
+    if model_settings and any(getattr(c, k) != v for k, v in model_settings.items()):
+        st.info(f"Keep training keeps your model's own size: {c.num_layers} {c.cell.upper()} layer"
+                f"{'s' if c.num_layers != 1 else ''} of {c.hidden_size} units, embedding {c.embedding_dim}, "
+                f"dropout {c.dropout:g}. The Model settings above are for a new model (Train ▶).",
+                icon=":material/info:")
+    run_training(baby, text, name, train_settings, probes, resume_from=own)

@@ -158,6 +158,13 @@ class Watch:
         if not self.samples or self.samples[-1] != (epoch, text):
             self.samples.append((round(epoch, 2), text))
 
+    def rewind(self, epoch: float) -> None:
+        """Forget what came after `epoch`: a resumed run whose weights were put back as they were."""
+        self.samples = [(e, text) for e, text in self.samples if e <= round(epoch, 2) + 1e-9]
+        keep = [k for k, e in enumerate(self.log.epochs) if e <= epoch + 1e-9]
+        self.log = ProbeLog(self.log.probes, tuple(self.log.epochs[k] for k in keep),
+                            tuple(self.log.values[k] for k in keep))
+
     def clear(self) -> None:
         for box in self.boxes:
             box.empty()
