@@ -538,6 +538,10 @@ def test_phone_390x844_stacks_the_views(browser, server):
         sharp = frame.evaluate("() => { const c = document.querySelector('#bars-view canvas');"
                                " return c.width / c.getBoundingClientRect().width; }")
         assert sharp == pytest.approx(2, abs=0.05)  # drawn at the screen's pixel density
+        # Controls a finger can hit (they were 13 to 30 px tall).
+        for what, least in (("#play", 40), ("#speed", 40), ("#copy", 40), ("#gates", 22), ("#quiz", 22)):
+            height = player.locator(what).bounding_box()["height"]
+            assert height >= least, (what, height)
         # The text's lines end between words, not inside one ("c / ookie" on a phone).
         split = frame.evaluate("""async () => { const S = window.babylmPlayer, split = [];
             for (let t = 0; t < S.trace.steps; t++) {

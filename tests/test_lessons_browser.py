@@ -76,6 +76,28 @@ def test_on_a_projector_the_gate_a_stop_is_about_is_on_screen(browser, server):
         assert box["y"] + box["height"] <= 720, box
 
 
+def test_keys_inside_the_player_still_reach_the_lesson_and_the_quiz(page):
+    """With the focus inside the player (a click on Step, a Tab to its quiz box), PageDown still
+    moves the lesson, and Space at a question is a guess of a space, not a click on the focused
+    quiz box that turned the quiz off and wiped the score (click-through with a keyboard)."""
+    player, frame = open_player(page, LESSON + "2")
+    player.locator("#step").click()  # focus inside the player's frame
+    player.locator("#step").press("PageDown")
+    expect(page.get_by_text("stop 3 of 9")).to_be_visible()
+    expect(player.locator("#counter")).to_have_text(re.compile(r"^step 8 of"))
+    quiz = player.locator("#quiz")
+    page.wait_for_timeout(1100)  # past the click on Step: focus now comes from the keyboard
+    quiz.focus()  # as Tab reaches it
+    quiz.press(" ")  # Space on a box reached by keyboard ticks it
+    expect(quiz).to_be_checked()
+    expect(player.locator("#player")).to_have_class(re.compile("quiz-hidden"))  # step 8 asks
+    quiz.press(" ")  # the answer: a space
+    expect(quiz).to_be_checked()
+    expect(player.locator("#quiz-score")).to_contain_text("You said “␣” ✗")
+    player.locator("#step").press("PageUp")
+    expect(page.get_by_text("stop 2 of 9")).to_be_visible()
+
+
 def test_the_browser_back_button_goes_back_one_stop_per_press(page):
     """Each stop is one history entry: one Back after Next is the stop before (it took two
     presses while a stop wrote its link in two steps)."""
@@ -119,7 +141,11 @@ def test_the_quiz_hides_the_next_character_until_a_guess_and_keeps_score(page):
     expect(player.locator("#counter")).to_have_text(re.compile(r"^step 8 of"))
     expect(player.locator("#player")).to_have_class(re.compile("quiz-hidden"))
     expect(player.locator("#bars-view canvas")).to_be_hidden()
-    assert player.locator("#text .chosen").evaluate("e => getComputedStyle(e).fontSize") == "0px"
+    # Hidden, and seen to be hidden: a grey box with a "?" as wide as a character (with a font
+    # size of 0 it had no size, and its white "?" stood on the near-white panel).
+    box = player.locator("#text .chosen").evaluate("""e => { const r = e.getBoundingClientRect(), c = getComputedStyle(e);
+        return [r.width, c.color, c.backgroundColor]; }""")
+    assert box[0] >= 8 and box[1] == "rgba(0, 0, 0, 0)" and box[2] == "rgb(134, 142, 150)", box
     expect(player.locator("#caption")).to_be_hidden()
     full_page_screenshot(page, SHOTS / "quiz-question.png")
 

@@ -116,11 +116,12 @@ def lesson_view(lesson: Lesson) -> None:
     bar.markdown(f"#### {lesson.title} <span class='lesson-counter'>· {stop.counter}</span>",
                  unsafe_allow_html=True, width="stretch")
     back, next_, list_ = bar, bar, bar
+    # No tooltips: the keys are shown on the buttons, and on a touch screen a tooltip stayed
+    # over the next stop after the tap.
     back.button("◀ Back", key="lesson-back", disabled=number == 1, shortcut="PageUp",
-                on_click=move, args=(lesson.name, -1, len(lesson.stops)), help="The previous stop (PageUp)")
+                on_click=move, args=(lesson.name, -1, len(lesson.stops)))
     next_.button("Next ▶", key="lesson-next", type="primary", disabled=number == len(lesson.stops),
-                 shortcut="PageDown", on_click=move, args=(lesson.name, +1, len(lesson.stops)),
-                 help="The next stop (PageDown)")
+                 shortcut="PageDown", on_click=move, args=(lesson.name, +1, len(lesson.stops)))
     list_.button("All lessons", key="lesson-list", on_click=go, args=(None,))
     st.markdown(f"<div class='lesson-text' data-stop='{number}'>{_html(stop.text)}</div>",
                 unsafe_allow_html=True)

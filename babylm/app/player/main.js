@@ -269,6 +269,17 @@ $("sampling").onchange = (e) => store.set({ sampling: e.target.checked });
 
 const onKey = transportKeys(() => S.trace && S.player, go, () => store.state.t);
 document.addEventListener("keydown", onKey);
+// PageDown / PageUp are the page's (a lesson's Next and Back, what a clicker sends): with the
+// focus inside this frame the page never saw them, so pass them on to the button that has them.
+document.addEventListener("keydown", (e) => {
+  if ((e.key !== "PageDown" && e.key !== "PageUp") || e.altKey || e.ctrlKey || e.metaKey) return;
+  const host = protocol.host();
+  const hint = host && host.document.querySelector(`button kbd[aria-label="Shortcut ${e.key}"]`);
+  const button = hint && hint.closest("button");
+  if (!button || button.disabled) return;
+  e.preventDefault();
+  button.click();
+});
 // The keys work as soon as the page has loaded, without clicking into the player first: the
 // page around it is the same origin, so listen there too.
 const page = protocol.host();

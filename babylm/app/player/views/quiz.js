@@ -73,7 +73,12 @@ function rank(ch) {
 export function installQuizKeys(target, getState, getTrace, guess) {
   target.addEventListener("keydown", (e) => {
     const trace = getTrace();
-    if (focusOwnsKey(e.target, e.key) || e.altKey || e.ctrlKey || e.metaKey || !trace || !hidden(getState(), trace)) return;
+    if (e.altKey || e.ctrlKey || e.metaKey || !trace || !hidden(getState(), trace)) return;
+    // While the quiz asks, a key is a guess even on the player's own checkbox or button (Space
+    // on the quiz box, reached by Tab, turned the quiz off and wiped the score); a text field or
+    // a control of the page around the player keeps its keys.
+    const own = e.target && e.target.ownerDocument === document && e.target.type !== "text";
+    if (focusOwnsKey(e.target, e.key) && !own) return;
     const id = keyToId(trace, e.key);
     if (id === null) return;
     e.preventDefault();
