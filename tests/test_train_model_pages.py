@@ -31,6 +31,16 @@ def tiny_settings(at: AppTest) -> None:
     set_slider(at, "Layers", 1)
 
 
+def train_one_tiny_epoch(app: AppTest, corpus: str = "me want cookie\nme love mommy\n" * 20) -> None:
+    """On the Train page: paste `corpus`, a tiny model, 1 epoch, Train ▶."""
+    visit(app, "train")
+    app.radio(key="corpus_source").set_value("paste").run()
+    app.text_area(key="pasted_corpus").input(corpus).run()
+    tiny_settings(app)
+    set_slider(app, "Epochs", 1)
+    app.button(key="start_training").click().run()
+
+
 # --- words ----------------------------------------------------------------------------------
 def test_shape_line_names_the_cell_and_a_dropout_after_every_layer(pretrained):
     assert model_page.shape_line(pretrained.config, len(pretrained.vocab)) == (
@@ -85,12 +95,7 @@ def test_a_run_that_stops_early_fills_the_bar_and_says_why(app):
 
 
 def test_a_trained_model_comes_with_its_download_and_the_warning_that_a_reload_loses_it(app):
-    visit(app, "train")
-    app.radio(key="corpus_source").set_value("paste").run()
-    app.text_area(key="pasted_corpus").input("me want cookie\nme love mommy\n" * 20).run()
-    tiny_settings(app)
-    set_slider(app, "Epochs", 1)
-    app.button(key="start_training").click().run()
+    train_one_tiny_epoch(app)
     assert not app.exception
     assert app.success[0].value.startswith("Done: **your model (1 epoch on pasted text)**")
     (bar,) = app.get("progress")
@@ -133,12 +138,7 @@ def test_keep_training_trains_the_same_model_on_and_its_epochs_count_on(app):
 
 
 def test_keep_training_on_a_text_with_new_characters_says_so_and_keeps_the_model(app):
-    visit(app, "train")
-    app.radio(key="corpus_source").set_value("paste").run()
-    app.text_area(key="pasted_corpus").input("me want cookie\nme love mommy\n" * 20).run()
-    tiny_settings(app)
-    set_slider(app, "Epochs", 1)
-    app.button(key="start_training").click().run()
+    train_one_tiny_epoch(app)
     assert "Not watching y after “me see dogg”: this text has no “s”, “d”, “g”." in [c.value for c in app.caption]
     model = app.session_state["session_model"]
     app.text_area(key="pasted_corpus").input("me want café\nme love mommy\n" * 20).run()
@@ -234,12 +234,7 @@ def test_an_empty_text_for_a_keras_model_says_it_is_empty(app):
 def test_opening_a_model_warns_before_it_replaces_a_trained_one(app):
     """A student who trained a model and did not download it is told, before "Use this model",
     that opening another replaces it (it vanished without a word)."""
-    visit(app, "train")
-    app.radio(key="corpus_source").set_value("paste").run()
-    app.text_area(key="pasted_corpus").input("me want cookie\nme love mommy\n" * 20).run()
-    tiny_settings(app)
-    set_slider(app, "Epochs", 1)
-    app.button(key="start_training").click().run()
+    train_one_tiny_epoch(app)
     visit(app, "model")
     assert not app.warning
     other = BabyLanguageModel("me want cookie\nme love mommy\n" * 20, hidden_size=8, num_layers=1)
@@ -317,12 +312,7 @@ def test_keep_training_that_changes_nothing_leaves_the_model_as_it_was(app, monk
     thrown-away epochs). Also: moved size sliders are named as not applying."""
     import babylm.train
 
-    visit(app, "train")
-    app.radio(key="corpus_source").set_value("paste").run()
-    app.text_area(key="pasted_corpus").input("me want cookie\nme love mommy\n" * 20).run()
-    tiny_settings(app)
-    set_slider(app, "Epochs", 1)
-    app.button(key="start_training").click().run()
+    train_one_tiny_epoch(app)
     before = app.session_state["session_model"]
     samples = list(app.session_state["train_watch"].samples)
     monkeypatch.setattr(babylm.train, "stateful_loss", lambda model, ids, **kw: 1.0)  # never better
