@@ -222,7 +222,7 @@ def page() -> None:
             fill_form(settings)
             ss.gen_notices = [*ss.gen_notices, note]
     c = baby.config
-    box = heading(c.cell)
+    box, invite = heading(c.cell)
     submitted = settings_form(len(baby.vocab))
     caption(model.label, c.cell, c.num_layers, c.hidden_size, len(baby.vocab))
     new = submitted_settings(baby) if submitted else None
@@ -237,7 +237,7 @@ def page() -> None:
     trace, data, trace_id = generation(model.key, settings, baby)
     from .inspect_panel import Inspector  # the analyses need torch: not on the first page
 
-    show(box, data, trace_id, *trace.shape, make_inspector=lambda: Inspector(model, trace, trace_id, settings.prompt))
+    show(box, invite, data, trace_id, *trace.shape, make_inspector=lambda: Inspector(model, trace, trace_id, settings.prompt))
     from .export_section import export_section  # Pillow and Plotly's colours: not on the first page
 
     export_section(trace, scales(model.key, baby), ss["player_view"])
@@ -251,12 +251,12 @@ def first_page(data: bytes, meta: dict) -> None:
     st.session_state.update(gen_settings=None, gen_view=view, gen_play=0, gen_notices=notices,
                             gen_welcome=first_visit())
     fill_form_from_query(meta["settings"])
-    box = heading(meta["cell"])
+    box, invite = heading(meta["cell"])
     settings_form(meta["vocab"])  # nothing can have been pressed yet in a new session
     caption(meta["label"], meta["cell"], meta["layers"], meta["units"], meta["vocab"])
     for notice in notices:
         box.info(notice, icon=":material/info:")
-    show(box, data, meta["id"], meta["steps"], meta["layers"], meta["units"])
+    show(box, invite, data, meta["id"], meta["steps"], meta["layers"], meta["units"])
 
 
 def own_model_in_use() -> bool:
@@ -271,15 +271,16 @@ def link_wants(defaults: dict[str, str]) -> bool:
 
 
 def heading(cell: str):
-    """The title, and the one container every notice of this run goes into: the player keeps its
+    """The title; the one container every notice of this run goes into: the player keeps its
     place in the page (and so its iframe, and where the viewer is) whether a run has notices or
-    not. A notice appearing or going above it between reruns made Streamlit mount a new frame."""
+    not (a notice appearing or going above it between reruns made Streamlit mount a new frame);
+    and the slot beside the title for the invitation to the lessons (welcome)."""
     row = st.container(horizontal=True, vertical_alignment="center", gap="medium")
     row.markdown(f"#### Watch a baby {cell.upper()} write", width="content")
     # The invitation to the lessons goes beside the title, not on a line of its own: on a
     # first visit at 1280x720 that line pushed the history's last rows below the fold.
-    st.session_state["_invitation_slot"] = row.empty()
-    return st.container()
+    invite = row.empty()
+    return st.container(), invite
 
 
 def caption(label: str, cell: str, layers: int, units: int, vocab: int) -> None:
@@ -287,7 +288,7 @@ def caption(label: str, cell: str, layers: int, units: int, vocab: int) -> None:
     st.sidebar.caption(f"Model: **{label}** · {layers} {cell.upper()} layer{plural} × {units} units · {vocab} characters")
 
 
-def show(box, data: bytes, trace_id: str, steps: int, layers: int, units: int, make_inspector=None) -> None:
+def show(box, invite, data: bytes, trace_id: str, steps: int, layers: int, units: int, make_inspector=None) -> None:
     """The player, opened at this session's view, and what the viewer is on, kept for other
     parts of the page (lessons, the inspector) in st.session_state["player_view"].
     `make_inspector()` builds the inspector's sections under the player (not on the torch-free
@@ -296,7 +297,7 @@ def show(box, data: bytes, trace_id: str, steps: int, layers: int, units: int, m
     view, fit_notices = ss.gen_view.fit(steps, layers, units)
     for notice in fit_notices:
         box.info(notice, icon=":material/info:")
-    opening = welcome()  # a first visit: the invitation above the player, and play the story once
+    opening = welcome(invite)  # a first visit: the invitation above the player, and play the story once
     player_box = st.container()
     inspector = make_inspector() if make_inspector else None  # its sections sit below the player
     command, saliency_rows = inspector.controls() if inspector else (None, None)
@@ -314,14 +315,13 @@ def _lessons() -> None:
     """Never run: st.page_link finds the Lessons page of streamlit_app.py by its url_path."""
 
 
-def welcome() -> dict | None:
+def welcome(slot) -> dict | None:
     """On a first visit: the invitation to the lessons and, on the very first run only, the
     command that plays the opening story by itself."""
     ss = st.session_state
     # Always one slot (beside the title, see heading), filled or not: the player keeps its place
     # in the page, so Streamlit never mounts a new player (which would lose the replay that
     # Generate asks for).
-    slot = ss.pop("_invitation_slot", None) or st.empty()
     if not ss.get("gen_welcome") or ss.gen_play or ss.get("landing_page", "Generate") != "Generate":
         return None
     slot.page_link(st.Page(_lessons, title="Lessons", url_path="lessons"), icon=":material/cookie:",
