@@ -98,6 +98,15 @@ def test_keys_inside_the_player_still_reach_the_lesson_and_the_quiz(page):
     expect(page.get_by_text("stop 2 of 9")).to_be_visible()
 
 
+def test_a_highlighted_panel_leaves_the_toggles_above_it_clear(page):
+    """The bars' outline (offset 2 px, 3 px wide) cut through the quiz / sampling boxes above."""
+    player, frame = open_player(page, LESSON + "3")
+    expect(player.locator("#bars-view")).to_have_class(re.compile("lesson-highlight"))
+    toggles = player.locator(".teach-toggles").bounding_box()
+    bars = player.locator("#bars-view").bounding_box()
+    assert bars["y"] - 5 >= toggles["y"] + toggles["height"], (toggles, bars)
+
+
 def test_the_browser_back_button_goes_back_one_stop_per_press(page):
     """Each stop is one history entry: one Back after Next is the stop before (it took two
     presses while a stop wrote its link in two steps)."""
